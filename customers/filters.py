@@ -1,0 +1,30 @@
+import django_filters
+from django.db.models import Q
+
+from .models import Customer
+
+DATE_INPUT_FORMATS = ["%d-%m-%Y", "%Y-%m-%d"]
+
+
+class CustomerFilter(django_filters.FilterSet):
+    """Name filters are case-insensitive substrings; all filters combine with AND."""
+
+    name = django_filters.CharFilter(
+        method="filter_name", label="First or last name contains (case-insensitive)."
+    )
+    first_name = django_filters.CharFilter(
+        lookup_expr="icontains", label="First name contains (case-insensitive)."
+    )
+    last_name = django_filters.CharFilter(
+        lookup_expr="icontains", label="Last name contains (case-insensitive)."
+    )
+    dob = django_filters.DateFilter(
+        input_formats=DATE_INPUT_FORMATS, label="Exact date of birth, DD-MM-YYYY or YYYY-MM-DD."
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["name", "first_name", "last_name", "dob"]
+
+    def filter_name(self, queryset, name, value):
+        return queryset.filter(Q(first_name__icontains=value) | Q(last_name__icontains=value))

@@ -1,0 +1,46 @@
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+EARLIEST_DOB = dt.date(1900, 1, 1)
+
+
+def validate_name(value: str) -> None:
+    """Names are printable text: no control characters (tabs, newlines, NUL, ...)."""
+    if any(ord(char) < 32 or 127 <= ord(char) < 160 for char in value):
+        raise ValidationError("Control characters are not allowed.", code="invalid")
+
+
+class Customer(models.Model):
+    """A person a partner sells to. Born on a real date, after 1900 and before today."""
+
+    first_name = models.CharField(max_length=100, validators=[validate_name])
+    last_name = models.CharField(max_length=100, validators=[validate_name])
+    dob = models.DateField("date of birth")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="customer_name_idx"),
+            models.Index(fields=["dob"], name="customer_dob_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(dob__gte=EARLIEST_DOB), name="customer_dob_after_1900"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def clean(self) -> None:
+        self.first_name = (self.first_name or "").strip()
+        self.last_name = (self.last_name or "").strip()
+        if self.dob and self.dob >= timezone.localdate():
+            raise ValidationError({"dob": "The date of birth must be before today."})
+        if self.dob and self.dob < EARLIEST_DOB:
+            raise ValidationError({"dob": "The date of birth cannot be before 01-01-1900."})

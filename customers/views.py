@@ -1,0 +1,29 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from . import services
+from .filters import CustomerFilter
+from .models import Customer
+from .serializers import CustomerInputSerializer, CustomerSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List customers", description="Paginated, oldest first."),
+    retrieve=extend_schema(summary="Read a customer"),
+)
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Customer.objects.order_by("id")
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+
+    @extend_schema(
+        summary="Create a customer",
+        request=CustomerInputSerializer,
+        responses={201: CustomerSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        params = CustomerInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        customer = services.customer_create(**params.validated_data, by=request.user)
+        return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)

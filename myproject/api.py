@@ -1,0 +1,104 @@
+"""HTTP conventions shared by every app: strict JSON in, pages and DD-MM-YYYY dates out."""
+
+import json
+from collections.abc import Mapping
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import pagination, serializers, status
+from rest_framework.exceptions import APIException, ParseError
+from rest_framework.parsers import JSONParser
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a valid JSON number")
+
+
+def _contains_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(item) for item in value)
+    return False
+
+
+class StrictJSONParser(JSONParser):
+    """Standard JSON only: an object, no NaN/Infinity, no NUL characters, bounded in size.
+
+    The size bound is DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default); larger bodies get 413.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        if stream is None:
+            return {}
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            raise PayloadTooLarge()
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            data = json.loads(raw.decode(encoding), parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ParseError(f"The request body is not valid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ParseError("The request body must be a JSON object.")
+        if _contains_nul(data):
+            raise ParseError("NUL characters are not allowed in the request body.")
+        return data
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+DATE_PATTERN = r"^(\d{2}-\d{2}-\d{4}|\d{4}-\d{2}-\d{2})$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": DATE_PATTERN,
+        "example": "25-06-1991",
+        "description": "DD-MM-YYYY; YYYY-MM-DD is accepted on input.",
+    }
+)
+class DateField(serializers.DateField):
+    """A date on the wire as DD-MM-YYYY (REST_FRAMEWORK's DATE_FORMAT), documented as such."""
+
+
+class CharField(serializers.CharField):
+    """Text input that must be a JSON string: numbers and booleans are not silently converted."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """An input serializer that refuses fields outside the operation's documented body."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["This field is not accepted by this operation."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+def acting_user(request):
+    """The authenticated user behind a request, or None; services record it in history."""
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None

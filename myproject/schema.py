@@ -1,0 +1,70 @@
+"""OpenAPI documentation of the problem-details error format on every operation."""
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+from .exceptions import PROBLEM_CONTENT_TYPE
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, the body of every error response."""
+
+    type = serializers.CharField(help_text='A URI naming the problem, "urn:problem-type:<code>".')
+    title = serializers.CharField(help_text="The HTTP status phrase.")
+    status = serializers.IntegerField()
+    detail = serializers.CharField(help_text="What went wrong, for a human.")
+    code = serializers.CharField(
+        help_text="Stable, for programs: validation_error, parse_error, not_found, "
+        "method_not_allowed, invalid_transition, quote_expired, quote_mismatch, "
+        "premium_mismatch, payload_too_large, server_error, ..."
+    )
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text='Invalid fields: {"field": ["message", ...]}.',
+    )
+    premium = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text="With premium_mismatch: the server's current premium.",
+    )
+    currency = serializers.CharField(required=False, help_text="With premium_mismatch.")
+    state = serializers.CharField(
+        required=False, help_text="With invalid_transition and quote_expired: the current state."
+    )
+
+
+CONFLICT = OpenApiResponse(
+    ProblemSerializer, description="The request clashes with the current state of the data."
+)
+
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid request: malformed JSON, unknown or invalid fields (see `errors`).",
+    "404": "No such resource.",
+}
+
+
+class ProblemAutoSchema(AutoSchema):
+    """Adds the problem-details error responses every operation can give."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = []
+        if self.method in ("POST", "PUT", "PATCH") or self._is_list_view():
+            codes.append("400")
+        if "{" in self.path:
+            codes.append("404")
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(ProblemSerializer, description=ERROR_DESCRIPTIONS[code]),
+                    code,
+                    media_types=[PROBLEM_CONTENT_TYPE],
+                )
+        for code, response in responses.items():
+            if code >= "400" and "application/json" in response.get("content", {}):
+                content = response["content"]
+                content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return responses

@@ -1,0 +1,32 @@
+import django_filters
+
+from customers.filters import CustomerFilter
+from quotes.filters import ProductCodeFilter
+
+from .models import Policy
+
+
+class PolicyFilter(django_filters.FilterSet):
+    customer_id = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
+    type = ProductCodeFilter(field_name="product")
+    state = django_filters.ChoiceFilter(choices=Policy.State.choices)
+
+    class Meta:
+        model = Policy
+        fields = ["customer_id", "type", "state"]
+
+
+class CustomerSearchFilter(CustomerFilter):
+    """The seed contract's search: customer filters plus the products they hold policies of."""
+
+    policy_type = ProductCodeFilter(
+        method="filter_policy_type", label="Customers holding a policy of this product code."
+    )
+
+    class Meta(CustomerFilter.Meta):
+        fields = [*CustomerFilter.Meta.fields, "policy_type"]
+
+    def filter_policy_type(self, queryset, name, value):
+        # A subquery, not a join: each customer appears once however many policies they hold.
+        holders = Policy.objects.filter(product=value).values("customer_id")
+        return queryset.filter(pk__in=holders)

@@ -1,0 +1,38 @@
+"""Reads that assemble a contract's story from the history django-simple-history records."""
+
+from quotes.models import Quote
+
+from .models import Policy
+
+
+def _entry(record) -> dict:
+    entry = {
+        "state": record.state,
+        "at": record.history_date,
+        "by": record.history_user.get_username() if record.history_user else None,
+    }
+    if record.history_change_reason:
+        entry["reason"] = record.history_change_reason
+    return entry
+
+
+def policy_history(policy: Policy) -> list[dict]:
+    """The contract's states oldest first: the quote's, then the policy's.
+
+    The quote's own `paid` state is left out: the policy's `active` entry stands for it.
+    Consecutive entries in the same state (edits that changed no state) are collapsed.
+    """
+    quote_records = (
+        Quote.history.filter(id=policy.pk)
+        .exclude(state=Quote.State.PAID)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    policy_records = policy.history.select_related("history_user").order_by(
+        "history_date", "history_id"
+    )
+    entries: list[dict] = []
+    for record in [*quote_records, *policy_records]:
+        if not entries or entries[-1]["state"] != record.state:
+            entries.append(_entry(record))
+    return entries

@@ -1,0 +1,95 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from customers.models import Customer
+from customers.serializers import CustomerSerializer
+from myproject.api import DateField, StrictInputSerializer
+from quotes.models import Quote
+from quotes.serializers import (
+    QuoteRestatementSerializer,
+    active_products,
+    id_field,
+    money_input,
+    money_output,
+)
+
+from .models import Payment, Policy
+
+
+class PaymentSerializer(serializers.Serializer):
+    reference = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=Payment.Kind.choices, read_only=True)
+    amount = money_output()
+    currency = serializers.CharField(read_only=True)
+    method = serializers.ChoiceField(choices=Payment.Method.choices, read_only=True)
+    status = serializers.ChoiceField(choices=Payment.Status.choices, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class PolicySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk", read_only=True, help_text="Equals the quote's id.")
+    number = serializers.CharField(read_only=True, help_text="The policy number.")
+    quote = serializers.IntegerField(source="quote_id", read_only=True)
+    customer = CustomerSerializer(read_only=True)
+    type = serializers.CharField(source="product.code", read_only=True, help_text="Product code.")
+    cover = money_output()
+    premium = money_output()
+    currency = serializers.CharField(read_only=True)
+    start_date = DateField(read_only=True)
+    end_date = DateField(read_only=True, help_text="Last day of cover, inclusive.")
+    state = serializers.ChoiceField(choices=Policy.State.choices, read_only=True)
+    payment = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    @extend_schema_field(PaymentSerializer(allow_null=True))
+    def get_payment(self, policy):
+        charge = next((p for p in policy.payments.all() if p.kind == Payment.Kind.CHARGE), None)
+        return PaymentSerializer(charge).data if charge else None
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    state = serializers.CharField(read_only=True)
+    at = serializers.DateTimeField(read_only=True)
+    by = serializers.CharField(read_only=True, allow_null=True, help_text="Who made the change.")
+    reason = serializers.CharField(read_only=True, required=False)
+
+
+class PaymentInputSerializer(StrictInputSerializer):
+    payment_method = serializers.ChoiceField(
+        choices=Payment.Method.choices,
+        default=Payment.Method.CARD,
+        help_text="`card` succeeds at once; `invoice` is pending until invoiced.",
+    )
+    amount = money_input(required=False, help_text="If sent, must equal the premium.")
+
+
+class LegacyPaymentInputSerializer(QuoteRestatementSerializer, PaymentInputSerializer):
+    """The seed contract's payment body: the accept body with `is_accepted: true`."""
+
+    is_accepted = serializers.BooleanField(help_text="Must be true: the customer pays.")
+
+    def validate_is_accepted(self, value):
+        if value is not True:
+            raise serializers.ValidationError("Must be true to pay for the quote.")
+        return value
+
+
+class AssessmentCreateSerializer(StrictInputSerializer):
+    customer_id = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(), pk_field=id_field(), help_text="Customer id."
+    )
+    type = serializers.SlugRelatedField(
+        slug_field="code", queryset=active_products(), help_text="Product code."
+    )
+    cover = money_input(required=False, help_text="Defaults to the product's default cover.")
+
+
+class AssessmentStatusSerializer(StrictInputSerializer):
+    quote_id = serializers.PrimaryKeyRelatedField(
+        queryset=Quote.objects.all(), pk_field=id_field(), help_text="Quote id."
+    )
+    status = serializers.ChoiceField(
+        choices=[("accepted", "accepted"), ("active", "active")],
+        help_text="`accepted` accepts the quote; `active` pays it and issues the policy.",
+    )

@@ -1,0 +1,80 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from simple_history.admin import SimpleHistoryAdmin
+
+from myproject.exceptions import Conflict
+
+from . import services
+from .models import AgeBand, Product, Quote
+
+
+class AgeBandFormSet(BaseInlineFormSet):
+    """Bands must not overlap and must lie within the product's ages."""
+
+    def clean(self):
+        super().clean()
+        bands = sorted(
+            (form.cleaned_data["min_age"], form.cleaned_data["max_age"])
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("min_age") is not None
+            and form.cleaned_data.get("max_age") is not None
+        )
+        for (_, previous_max), (next_min, _) in zip(bands, bands[1:], strict=False):
+            if next_min <= previous_max:
+                raise ValidationError("Age bands overlap.")
+        product = self.instance
+        if bands and product.min_age is not None and product.max_age is not None:
+            if bands[0][0] > product.min_age or bands[-1][1] < product.max_age:
+                raise ValidationError("The bands must cover every age the product accepts.")
+            if bands[0][0] < product.min_age or bands[-1][1] > product.max_age:
+                raise ValidationError("The bands must lie within the product's ages.")
+            for (_, previous_max), (next_min, _) in zip(bands, bands[1:], strict=False):
+                if next_min != previous_max + 1:
+                    raise ValidationError("The bands leave a gap between ages.")
+
+
+class AgeBandInline(admin.TabularInline):
+    model = AgeBand
+    formset = AgeBandFormSet
+    extra = 0
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "currency", "min_age", "max_age", "is_active")
+    list_filter = ("is_active", "currency")
+    search_fields = ("code", "name")
+    inlines = [AgeBandInline]
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(Quote)
+class QuoteAdmin(SimpleHistoryAdmin):
+    """Quotes are priced through the API; staff read them and may accept on request."""
+
+    list_display = ("id", "customer", "product", "premium", "currency", "state", "valid_until")
+    list_filter = ("state", "product")
+    search_fields = ("id", "customer__first_name", "customer__last_name")
+    list_select_related = ("customer", "product")
+    raw_id_fields = ("customer",)
+    readonly_fields = [field.name for field in Quote._meta.fields]
+    actions = ["accept_quotes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Accept the selected quotes")
+    def accept_quotes(self, request, queryset):
+        for quote in queryset:
+            try:
+                services.quote_accept(quote_id=quote.pk, by=request.user)
+            except Conflict as exc:
+                self.message_user(request, exc.detail, messages.ERROR)
+            else:
+                self.message_user(request, f"Quote {quote.pk} accepted.", messages.SUCCESS)

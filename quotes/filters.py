@@ -1,0 +1,24 @@
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from .models import Product, Quote
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ProductCodeFilter(django_filters.ModelChoiceFilter):
+    """A product named by its code; an unknown code is an invalid value (400)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Product code.")
+        super().__init__(to_field_name="code", queryset=Product.objects.all(), **kwargs)
+
+
+class QuoteFilter(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
+    state = django_filters.ChoiceFilter(choices=Quote.State.choices)
+    type = ProductCodeFilter(field_name="product")
+
+    class Meta:
+        model = Quote
+        fields = ["customer", "state", "type"]

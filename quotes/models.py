@@ -1,0 +1,132 @@
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+POSITIVE = [MinValueValidator(0)]
+currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code.")
+
+
+class Product(models.Model):
+    """An insurance product partners can quote: cover limits, eligible ages and age bands."""
+
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+    min_cover = models.DecimalField(**MONEY, validators=POSITIVE)
+    max_cover = models.DecimalField(**MONEY, validators=POSITIVE)
+    default_cover = models.DecimalField(**MONEY, validators=POSITIVE)
+    min_age = models.PositiveSmallIntegerField()
+    max_age = models.PositiveSmallIntegerField()
+    minimum_premium = models.DecimalField(**MONEY, validators=POSITIVE)
+    quote_validity_days = models.PositiveSmallIntegerField(default=30)
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive products are hidden from the API and cannot be quoted."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_cover__gt=0)
+                & Q(min_cover__lte=F("default_cover"))
+                & Q(default_cover__lte=F("max_cover")),
+                name="product_cover_limits",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_age__lte=F("max_age")), name="product_age_limits"
+            ),
+            models.CheckConstraint(
+                condition=Q(quote_validity_days__gte=1), name="product_quote_validity"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class AgeBand(models.Model):
+    """Rate per 1000 of cover for customers aged min_age to max_age inclusive."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="bands")
+    min_age = models.PositiveSmallIntegerField()
+    max_age = models.PositiveSmallIntegerField()
+    rate_per_mille = models.DecimalField(
+        max_digits=8, decimal_places=4, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        ordering = ["product", "min_age"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "min_age"], name="ageband_unique_start"),
+            models.CheckConstraint(
+                condition=Q(min_age__lte=F("max_age")), name="ageband_age_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.min_age}-{self.max_age}"
+
+
+class QuoteState(models.TextChoices):
+    QUOTED = "quoted"
+    ACCEPTED = "accepted"
+    PAID = "paid"
+
+
+class Quote(models.Model):
+    """A priced offer to one customer. The premium is fixed when priced, never recomputed."""
+
+    State = QuoteState
+
+    # Each state and the states it may become; every change goes through services.
+    TRANSITIONS: dict[str, set[str]] = {
+        State.QUOTED: {State.ACCEPTED},
+        State.ACCEPTED: {State.PAID},
+        State.PAID: set(),
+    }
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="quotes"
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="quotes")
+    cover = models.DecimalField(**MONEY)
+    premium = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+    age_band = models.CharField(max_length=7, help_text='The age band priced, as "18-29".')
+    rated_age = models.PositiveSmallIntegerField(help_text="Age in whole years when priced.")
+    rate_per_mille = models.DecimalField(max_digits=8, decimal_places=4)
+    valid_until = models.DateTimeField(help_text="Usable up to this instant (UTC).")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUOTED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["customer", "id"], name="quote_customer_idx"),
+            models.Index(fields=["state", "id"], name="quote_state_idx"),
+            models.Index(fields=["product", "id"], name="quote_product_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(cover__gt=0), name="quote_cover_positive"),
+            models.CheckConstraint(condition=Q(premium__gt=0), name="quote_premium_positive"),
+            models.CheckConstraint(
+                condition=Q(state__in=QuoteState.values), name="quote_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Quote {self.pk} ({self.state})"
+
+    def can_become(self, state: str) -> bool:
+        return state in self.TRANSITIONS.get(self.state, set())

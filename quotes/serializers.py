@@ -1,0 +1,124 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from customers.models import Customer
+from myproject.api import CharField, StrictInputSerializer
+
+from .models import MONEY, Product, Quote
+
+MAX_ID = 2**63 - 1
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def money_input(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(**MONEY, min_value=Decimal("0.01"), **kwargs)
+
+
+def money_output(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(**MONEY, read_only=True, **kwargs)
+
+
+class AgeBandSerializer(serializers.Serializer):
+    min_age = serializers.IntegerField(read_only=True)
+    max_age = serializers.IntegerField(read_only=True)
+    label = serializers.CharField(read_only=True, help_text='As "18-29".')
+    rate_per_mille = serializers.DecimalField(
+        max_digits=8, decimal_places=4, read_only=True, help_text="Rate per 1000 of cover."
+    )
+
+
+class ProductSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    code = serializers.CharField(read_only=True, help_text="Sent as `type` in requests.")
+    name = serializers.CharField(read_only=True)
+    currency = serializers.CharField(read_only=True)
+    min_cover = money_output()
+    max_cover = money_output()
+    default_cover = money_output()
+    min_age = serializers.IntegerField(read_only=True)
+    max_age = serializers.IntegerField(read_only=True)
+    minimum_premium = money_output()
+    quote_validity_days = serializers.IntegerField(read_only=True)
+    bands = AgeBandSerializer(many=True, read_only=True)
+
+
+class QuoteSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    customer = serializers.IntegerField(source="customer_id", read_only=True)
+    type = serializers.CharField(source="product.code", read_only=True, help_text="Product code.")
+    product = serializers.IntegerField(source="product_id", read_only=True)
+    cover = money_output()
+    premium = money_output()
+    currency = serializers.CharField(read_only=True)
+    age_band = serializers.CharField(read_only=True)
+    rated_age = serializers.IntegerField(read_only=True)
+    valid_until = serializers.DateTimeField(read_only=True)
+    state = serializers.ChoiceField(choices=Quote.State.choices, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+def active_products():
+    return Product.objects.filter(is_active=True)
+
+
+class QuoteCreateInputSerializer(StrictInputSerializer):
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(), pk_field=id_field(), help_text="Customer id."
+    )
+    policy = serializers.PrimaryKeyRelatedField(
+        queryset=active_products(),
+        pk_field=id_field(),
+        required=False,
+        help_text="Product id; or send `type` instead.",
+    )
+    type = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=active_products(),
+        required=False,
+        help_text="Product code, e.g. personal-accident; or send `policy` instead.",
+    )
+    cover = money_input(required=False, help_text="Defaults to the product's default cover.")
+    age_band = CharField(
+        required=False, max_length=7, help_text='If sent, must equal the computed band ("18-29").'
+    )
+    quoted_premium = money_input(
+        required=False,
+        help_text="The price the client showed; a different server price is refused with 409.",
+    )
+
+    def validate(self, attrs):
+        by_id, by_code = attrs.pop("policy", None), attrs.pop("type", None)
+        if by_id is None and by_code is None:
+            raise serializers.ValidationError(
+                {"type": ["Name the product by `type` (its code) or `policy` (its id)."]}
+            )
+        if by_id is not None and by_code is not None and by_id != by_code:
+            raise serializers.ValidationError(
+                {"type": ["`type` and `policy` name different products."]}
+            )
+        attrs["product"] = by_id or by_code
+        return attrs
+
+
+class QuoteRestatementSerializer(StrictInputSerializer):
+    """The seed contract's accept body: fields that restate the quote must agree with it."""
+
+    type = CharField(required=False, max_length=50, help_text="Product code.")
+    premium = serializers.DecimalField(**MONEY, required=False)
+    cover = serializers.DecimalField(**MONEY, required=False)
+    customer = id_field(required=False, help_text="Customer id.")
+    state = CharField(
+        required=False, max_length=32, help_text="Accepted for compatibility; ignored."
+    )
+    is_accepted = serializers.BooleanField(
+        required=False, help_text="Accepted for compatibility; ignored on accept."
+    )
+
+    def restated(self) -> dict:
+        keys = ("type", "premium", "cover", "customer")
+        return {key: self.validated_data[key] for key in keys if key in self.validated_data}

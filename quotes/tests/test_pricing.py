@@ -1,0 +1,96 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from quotes.pricing import Band, age_on, band_for_age, minor_unit, premium
+
+PERSONAL_ACCIDENT = [
+    Band(18, 29, Decimal("1.60")),
+    Band(30, 44, Decimal("2.00")),
+    Band(45, 59, Decimal("2.90")),
+    Band(60, 75, Decimal("4.50")),
+]
+
+
+@pytest.mark.parametrize(
+    ("dob", "day", "age"),
+    [
+        (dt.date(1991, 6, 25), dt.date(2026, 6, 24), 34),
+        (dt.date(1991, 6, 25), dt.date(2026, 6, 25), 35),
+        (dt.date(1991, 6, 25), dt.date(2026, 12, 31), 35),
+        (dt.date(2000, 2, 29), dt.date(2026, 2, 28), 25),
+        (dt.date(2000, 2, 29), dt.date(2026, 3, 1), 26),
+        (dt.date(2000, 2, 29), dt.date(2028, 2, 28), 27),
+        (dt.date(2000, 2, 29), dt.date(2028, 2, 29), 28),
+        (dt.date(2000, 1, 1), dt.date(2000, 12, 31), 0),
+    ],
+)
+def test_age_is_whole_calendar_years_on_the_day(dob, day, age):
+    assert age_on(dob, day) == age
+
+
+@pytest.mark.parametrize(
+    ("age", "label"),
+    [
+        (18, "18-29"),
+        (25, "18-29"),
+        (29, "18-29"),
+        (30, "30-44"),
+        (44, "30-44"),
+        (45, "45-59"),
+        (55, "45-59"),
+        (59, "45-59"),
+        (60, "60-75"),
+        (75, "60-75"),
+    ],
+)
+def test_band_edges_are_inclusive(age, label):
+    assert band_for_age(PERSONAL_ACCIDENT, age).label == label
+
+
+@pytest.mark.parametrize("age", [0, 17, 76, 120])
+def test_no_band_outside_the_covered_ages(age):
+    assert band_for_age(PERSONAL_ACCIDENT, age) is None
+
+
+def test_25_and_55_year_olds_pay_different_rates():
+    assert band_for_age(PERSONAL_ACCIDENT, 25).rate_per_mille != (
+        band_for_age(PERSONAL_ACCIDENT, 55).rate_per_mille
+    )
+
+
+def price(cover: str, rate: str, minimum: str = "50.00", currency: str = "AED") -> Decimal:
+    return premium(
+        cover=Decimal(cover),
+        rate_per_mille=Decimal(rate),
+        minimum_premium=Decimal(minimum),
+        currency=currency,
+    )
+
+
+def test_premium_is_cover_per_thousand_times_the_rate():
+    assert price("50000.00", "2.00") == Decimal("100.00")
+    assert price("123456.78", "2.90") == Decimal("358.02")
+
+
+def test_the_minimum_premium_applies_to_small_covers():
+    assert price("10000.00", "1.60") == Decimal("50.00")
+    assert price("31250.00", "1.60") == Decimal("50.00")
+    assert price("31256.25", "1.60") == Decimal("50.01")
+
+
+def test_premium_is_rounded_half_up_once_to_the_minor_unit():
+    # 10003.13 x 4.5 / 1000 = 45.014085 -> 45.01; 10001.00 x 4.5 / 1000 = 45.0045 -> 45.00
+    assert price("10003.13", "4.50", minimum="0") == Decimal("45.01")
+    assert price("10001.00", "4.50", minimum="0") == Decimal("45.00")
+    # exactly half a minor unit rounds up, not to the even neighbour
+    assert price("1000.00", "0.0125", minimum="0") == Decimal("0.01")
+    assert price("1000.00", "0.0250", minimum="0") == Decimal("0.03")
+
+
+def test_premium_is_a_decimal_at_the_currency_minor_unit():
+    assert price("50000.00", "2.00").as_tuple().exponent == -2
+    assert price("50000", "2.3333", currency="JPY", minimum="0") == Decimal("117")
+    assert price("50000", "2.33333", currency="KWD", minimum="0") == Decimal("116.667")
+    assert minor_unit("AED") == Decimal("0.01")

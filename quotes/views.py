@@ -1,0 +1,76 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from myproject.api import acting_user
+from myproject.schema import CONFLICT
+
+from . import services
+from .filters import QuoteFilter
+from .models import AgeBand, Product, Quote
+from .serializers import (
+    ProductSerializer,
+    QuoteCreateInputSerializer,
+    QuoteRestatementSerializer,
+    QuoteSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the product catalogue"),
+    retrieve=extend_schema(summary="Read a product with its age bands"),
+)
+class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Product.objects.filter(is_active=True).prefetch_related(
+        Prefetch("bands", queryset=AgeBand.objects.order_by("min_age"))
+    )
+    serializer_class = ProductSerializer
+    filter_backends = []
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List quotes", description="Newest last; filter and paginate."),
+    retrieve=extend_schema(summary="Read a quote"),
+)
+class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Quote.objects.select_related("product").order_by("id")
+    serializer_class = QuoteSerializer
+    filterset_class = QuoteFilter
+
+    @extend_schema(
+        summary="Price a quote",
+        description=(
+            "Prices cover for the customer's age today. Name the product with `type` (code) "
+            "or `policy` (id). Send `quoted_premium` to be told (409 `premium_mismatch`, with "
+            "the current `premium`) if the price you showed is out of date."
+        ),
+        request=QuoteCreateInputSerializer,
+        responses={201: QuoteSerializer, 409: CONFLICT},
+    )
+    def create(self, request, *args, **kwargs):
+        params = QuoteCreateInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        quote = services.quote_create(**params.validated_data, by=acting_user(request))
+        return Response(QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Accept a quote",
+        description=(
+            "The customer accepts the offer. The body is optional; `type`, `premium`, `cover` "
+            "and `customer`, if sent, must match the quote (else 409 `quote_mismatch`). "
+            "A quote that is not `quoted`, or has expired, gives 409."
+        ),
+        request=QuoteRestatementSerializer,
+        responses={200: QuoteSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        quote = self.get_object()
+        params = QuoteRestatementSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        quote = services.quote_accept(
+            quote_id=quote.pk, by=acting_user(request), restated=params.restated()
+        )
+        return Response(QuoteSerializer(quote).data)
