@@ -12,7 +12,7 @@ from rest_framework.parsers import JSONParser
 
 class PayloadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
+    default_detail = "The request body is larger than this API accepts."
     default_code = "payload_too_large"
 
 

@@ -1,0 +1,24 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+# Static files (admin, Swagger UI) are collected into the image and served by WhiteNoise.
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput --verbosity 0 \
+    && useradd --create-home --uid 10001 app \
+    && chown app /app
+
+USER app
+EXPOSE 8000
+
+# Set SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL at run time. Migrations run at start; with
+# several replicas, run `python manage.py migrate` once as a release step instead and set
+# MIGRATE_ON_START=0.
+CMD ["sh", "-c", "if [ \"${MIGRATE_ON_START:-1}\" = 1 ]; then python manage.py migrate --noinput; fi && exec gunicorn myproject.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]

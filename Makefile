@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` (serve the API) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+# Local serving runs like production (DEBUG off) with a throwaway key and the SQLite file.
+run serve: export SECRET_KEY ?= local-development-only-not-secret
+run serve: export DEBUG ?= 0
+
+.PHONY: install prepare run serve test check
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+prepare: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) seed_demo
+
+# Serve on http://127.0.0.1:8000 with the product catalogue and a staff login.
+run: prepare
+	$(MANAGE) runserver 127.0.0.1:8000
+
+# The same with gunicorn and several workers sharing the SQLite file.
+serve: prepare
+	$(BIN)/gunicorn myproject.wsgi --bind 127.0.0.1:8000 --workers 3 --access-logfile -
+
+# The whole test suite; DATABASE_URL=postgres://... runs it on PostgreSQL.
+test: install
+	$(BIN)/pytest
+
+# Lint, formatting, migrations and the OpenAPI schema.
+check: export SECRET_KEY ?= check-only-not-secret
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null

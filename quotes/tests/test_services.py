@@ -1,0 +1,49 @@
+import itertools
+
+import pytest
+
+from myproject.exceptions import Conflict
+from quotes.models import Quote
+from quotes.services import quote_transition
+
+pytestmark = pytest.mark.django_db
+
+ALL_PAIRS = list(itertools.product(Quote.State.values, repeat=2))
+ALLOWED = [(src, dst) for src, dst in ALL_PAIRS if dst in Quote.TRANSITIONS[src]]
+REFUSED = [(src, dst) for src, dst in ALL_PAIRS if dst not in Quote.TRANSITIONS[src]]
+
+
+def test_every_state_declares_its_transitions():
+    assert set(Quote.TRANSITIONS) == set(Quote.State.values)
+
+
+def test_the_declared_lifecycle_is_quoted_accepted_paid():
+    assert ALLOWED == [("quoted", "accepted"), ("accepted", "paid")]
+
+
+@pytest.mark.parametrize(("source", "target"), REFUSED)
+def test_a_refused_transition_changes_nothing(quote, source, target):
+    Quote.objects.filter(pk=quote.pk).update(state=source)  # set up only; not a transition
+    quote.refresh_from_db()
+    rows = quote.history.count()
+
+    with pytest.raises(Conflict) as refused:
+        quote_transition(quote=quote, to=target)
+
+    assert refused.value.code == "invalid_transition"
+    quote.refresh_from_db()
+    assert quote.state == source
+    assert quote.history.count() == rows
+
+
+@pytest.mark.parametrize(("source", "target"), ALLOWED)
+def test_an_allowed_transition_is_recorded_with_its_reason(quote, source, target):
+    Quote.objects.filter(pk=quote.pk).update(state=source)
+    quote.refresh_from_db()
+
+    quote_transition(quote=quote, to=target, reason="test")
+
+    quote.refresh_from_db()
+    assert quote.state == target
+    latest = quote.history.latest()
+    assert (latest.state, latest.history_change_reason) == (target, "test")
