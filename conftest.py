@@ -1,18 +1,21 @@
 """Fixtures shared by every app's tests."""
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from customers.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory, PartnerFactory, partner_token
 from quotes.models import Product
 from quotes.services import quote_accept, quote_create
 
 
 @pytest.fixture(autouse=True)
-def _static_files_without_manifest(settings):
+def _test_settings(settings):
+    # Staff passwords need not resist brute force in tests; hashing them slowly costs time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Production serves hashed files collected by collectstatic; tests never collect them.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -20,9 +23,60 @@ def _static_files_without_manifest(settings):
     }
 
 
+# Queries every token-authenticated request makes: the token, the caller's other tokens
+# (django-rest-knox prunes expired ones) and the caller's partner.
+AUTH_QUERIES = 3
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    # Throttle counts live in the cache: each test starts with its own, empty one.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": uuid.uuid4().hex,
+        }
+    }
+
+
+def client_with_token(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
 @pytest.fixture
-def api():
+def partner(db):
+    return PartnerFactory()
+
+
+@pytest.fixture
+def api(partner):
+    """A client signed in as Partner A with a real token."""
+    return client_with_token(partner_token(partner))
+
+
+@pytest.fixture
+def other_partner(db):
+    return PartnerFactory(name="Partner B")
+
+
+@pytest.fixture
+def other_api(other_partner):
+    """A client signed in as Partner B."""
+    return client_with_token(partner_token(other_partner))
+
+
+@pytest.fixture
+def anonymous():
     return APIClient()
+
+
+@pytest.fixture
+def staff_api(admin_user):
+    client = APIClient()
+    client.force_login(admin_user)
+    return client
 
 
 def born_years_ago(years: int, *, days_later: int = 0) -> dt.date:
@@ -36,8 +90,10 @@ def born_years_ago(years: int, *, days_later: int = 0) -> dt.date:
 
 
 @pytest.fixture
-def customer(db):
-    return CustomerFactory(first_name="Ben", last_name="Stokes", dob=born_years_ago(35))
+def customer(partner):
+    return CustomerFactory(
+        partner=partner, first_name="Ben", last_name="Stokes", dob=born_years_ago(35)
+    )
 
 
 @pytest.fixture

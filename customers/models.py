@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -13,9 +14,30 @@ def validate_name(value: str) -> None:
         raise ValidationError("Control characters are not allowed.", code="invalid")
 
 
+class Partner(models.Model):
+    """A distribution partner (broker, bank, web front end) calling the API.
+
+    It signs in as its own user, whose API tokens are managed by django-rest-knox, and owns
+    the customers it creates and, through them, their quotes, policies and payments.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="partner"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Customer(models.Model):
     """A person a partner sells to. Born on a real date, after 1900 and before today."""
 
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="customers")
     first_name = models.CharField(max_length=100, validators=[validate_name])
     last_name = models.CharField(max_length=100, validators=[validate_name])
     dob = models.DateField("date of birth")
@@ -27,6 +49,7 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="customer_name_idx"),
             models.Index(fields=["dob"], name="customer_dob_idx"),
+            models.Index(fields=["partner", "id"], name="customer_partner_idx"),
         ]
         constraints = [
             models.CheckConstraint(

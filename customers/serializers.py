@@ -2,17 +2,37 @@ from rest_framework import serializers
 
 from myproject.api import CharField, DateField, StrictInputSerializer
 
-from .models import validate_name
+from .access import partner_of
+from .models import Partner, validate_name
 
 
 class CustomerInputSerializer(StrictInputSerializer):
+    partner = serializers.PrimaryKeyRelatedField(
+        queryset=Partner.objects.all(),
+        required=False,
+        help_text="Staff only, and required for staff: the partner the customer belongs to. "
+        "A partner's own customers are always its own.",
+    )
     first_name = CharField(max_length=100, validators=[validate_name])
     last_name = CharField(max_length=100, validators=[validate_name])
     dob = DateField(help_text="Date of birth, DD-MM-YYYY (YYYY-MM-DD also accepted).")
 
+    def validate(self, attrs):
+        caller = partner_of(self.context["request"].user)
+        if caller is not None:
+            if "partner" in attrs:
+                raise serializers.ValidationError(
+                    {"partner": ["This field is not accepted by this operation."]}
+                )
+            attrs["partner"] = caller
+        elif "partner" not in attrs:
+            raise serializers.ValidationError({"partner": ["Staff must name the partner."]})
+        return attrs
+
 
 class CustomerSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
+    partner = serializers.IntegerField(source="partner_id", read_only=True)
     first_name = serializers.CharField(read_only=True)
     last_name = serializers.CharField(read_only=True)
     dob = DateField(read_only=True)

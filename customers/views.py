@@ -2,7 +2,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from myproject.api import acting_user
+
 from . import services
+from .access import PartnerScopedMixin
 from .filters import CustomerFilter
 from .models import Customer
 from .serializers import CustomerInputSerializer, CustomerSerializer
@@ -12,7 +15,10 @@ from .serializers import CustomerInputSerializer, CustomerSerializer
     list=extend_schema(summary="List customers", description="Paginated, oldest first."),
     retrieve=extend_schema(summary="Read a customer"),
 )
-class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CustomerViewSet(
+    PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    partner_path = "partner"
     queryset = Customer.objects.order_by("id")
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
@@ -23,7 +29,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         responses={201: CustomerSerializer},
     )
     def create(self, request, *args, **kwargs):
-        params = CustomerInputSerializer(data=request.data)
+        params = CustomerInputSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
-        customer = services.customer_create(**params.validated_data, by=request.user)
+        customer = services.customer_create(**params.validated_data, by=acting_user(request))
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, serializers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
+from rest_framework.throttling import UserRateThrottle
 
 
 class PayloadTooLarge(APIException):
@@ -102,3 +103,12 @@ def acting_user(request):
     """The authenticated user behind a request, or None; services record it in history."""
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
+
+
+class PartnerRateThrottle(UserRateThrottle):
+    """API_THROTTLE_RATE requests per signed-in partner (or staff user), in the shared cache."""
+
+    scope = "partner"
+
+    def get_rate(self):
+        return settings.API_THROTTLE_RATE

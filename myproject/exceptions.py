@@ -16,6 +16,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from .api import PayloadTooLarge
+from .middleware import request_id_var
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:problem-type:"
@@ -41,6 +42,9 @@ def problem(status_code: int, code: str, detail: str, **extra) -> dict:
         "detail": detail,
         "code": code,
     }
+    request_id = request_id_var.get()
+    if request_id != "-":
+        body["request_id"] = request_id
     body.update(extra)
     return body
 

@@ -42,7 +42,10 @@ CONFLICT = OpenApiResponse(
 
 ERROR_DESCRIPTIONS = {
     "400": "Invalid request: malformed JSON, unknown or invalid fields (see `errors`).",
-    "404": "No such resource.",
+    "401": "Missing, invalid, expired or revoked token (`WWW-Authenticate: Token`).",
+    "403": "Signed in, but neither a partner nor staff.",
+    "404": "No such resource, or one that belongs to another partner.",
+    "429": "Too many requests from this partner; retry after `Retry-After` seconds.",
 }
 
 
@@ -51,7 +54,7 @@ class ProblemAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        codes = []
+        codes = ["401", "403", "429"] if self.get_auth() else []
         if self.method in ("POST", "PUT", "PATCH") or self._is_list_view():
             codes.append("400")
         if "{" in self.path:

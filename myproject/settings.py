@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "myproject.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -135,10 +137,13 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 REST_FRAMEWORK = {
+    # Partners send a token; staff may also use their admin session (e.g. in Swagger UI).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "customers.access.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PERMISSION_CLASSES": ["customers.access.IsPartnerOrStaff"],
+    "DEFAULT_THROTTLE_CLASSES": ["myproject.api.PartnerRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["myproject.api.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "myproject.api.PageNumberPagination",
@@ -149,6 +154,27 @@ REST_FRAMEWORK = {
     "DATE_INPUT_FORMATS": ["%d-%m-%Y", "iso-8601"],
     "COERCE_DECIMAL_TO_STRING": True,
 }
+
+# API tokens (django-rest-knox): stored hashed; no expiry unless one is given when created.
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
+
+# Requests per partner, e.g. "600/min"; counted in the shared cache below.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
+
+# Shared by all gunicorn workers: Redis when REDIS_URL is set (several machines), otherwise
+# files on this machine.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache")),
+        }
+    }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Insurance distribution API",
@@ -179,7 +205,16 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "myproject.middleware.RequestIDLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

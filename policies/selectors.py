@@ -1,15 +1,24 @@
 """Reads that assemble a contract's story from the history django-simple-history records."""
 
+from customers.access import partner_of
 from quotes.models import Quote
 
 from .models import Policy
+
+
+def actor_name(user) -> str | None:
+    """The partner's name for a partner's user, the username for staff."""
+    if user is None:
+        return None
+    partner = partner_of(user)
+    return partner.name if partner else user.get_username()
 
 
 def _entry(record) -> dict:
     entry = {
         "state": record.state,
         "at": record.history_date,
-        "by": record.history_user.get_username() if record.history_user else None,
+        "by": actor_name(record.history_user),
     }
     if record.history_change_reason:
         entry["reason"] = record.history_change_reason
@@ -25,10 +34,10 @@ def policy_history(policy: Policy) -> list[dict]:
     quote_records = (
         Quote.history.filter(id=policy.pk)
         .exclude(state=Quote.State.PAID)
-        .select_related("history_user")
+        .select_related("history_user__partner")
         .order_by("history_date", "history_id")
     )
-    policy_records = policy.history.select_related("history_user").order_by(
+    policy_records = policy.history.select_related("history_user__partner").order_by(
         "history_date", "history_id"
     )
     entries: list[dict] = []

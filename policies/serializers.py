@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from customers.access import ScopedPrimaryKeyRelatedField
 from customers.models import Customer
 from customers.serializers import CustomerSerializer
 from myproject.api import DateField, StrictInputSerializer
@@ -76,8 +77,11 @@ class LegacyPaymentInputSerializer(QuoteRestatementSerializer, PaymentInputSeria
 
 
 class AssessmentCreateSerializer(StrictInputSerializer):
-    customer_id = serializers.PrimaryKeyRelatedField(
-        queryset=Customer.objects.all(), pk_field=id_field(), help_text="Customer id."
+    customer_id = ScopedPrimaryKeyRelatedField(
+        partner_path="partner",
+        queryset=Customer.objects.all(),
+        pk_field=id_field(),
+        help_text="Customer id.",
     )
     type = serializers.SlugRelatedField(
         slug_field="code", queryset=active_products(), help_text="Product code."
@@ -86,8 +90,11 @@ class AssessmentCreateSerializer(StrictInputSerializer):
 
 
 class AssessmentStatusSerializer(StrictInputSerializer):
-    quote_id = serializers.PrimaryKeyRelatedField(
-        queryset=Quote.objects.all(), pk_field=id_field(), help_text="Quote id."
+    quote_id = ScopedPrimaryKeyRelatedField(
+        partner_path="customer__partner",
+        queryset=Quote.objects.all(),
+        pk_field=id_field(),
+        help_text="Quote id.",
     )
     status = serializers.ChoiceField(
         choices=[("accepted", "accepted"), ("active", "active")],

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from customers.access import PartnerScopedMixin
 from customers.views import CustomerViewSet
 from myproject.api import acting_user
 from myproject.schema import CONFLICT
@@ -40,7 +41,8 @@ class CustomerSearchViewSet(CustomerViewSet):
     list=extend_schema(summary="List policies"),
     retrieve=extend_schema(summary="Read a policy with its customer and payment"),
 )
-class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
+class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
+    partner_path = "customer__partner"
     queryset = (
         Policy.objects.select_related("customer", "product")
         .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("id")))
@@ -70,9 +72,10 @@ def issued_policy(policy: Policy) -> dict:
     return PolicySerializer(policy).data
 
 
-class QuotePaymentViewSet(viewsets.GenericViewSet):
+class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
     """Paying a quote issues its policy, so these quote routes live with policies."""
 
+    partner_path = "customer__partner"
     queryset = Quote.objects.all()
     serializer_class = PolicySerializer
     filter_backends = []
@@ -143,7 +146,7 @@ class AssessmentQuoteView(APIView):
     def post(self, request):
         by = acting_user(request)
         if "quote_id" not in request.data and "status" not in request.data:
-            params = AssessmentCreateSerializer(data=request.data)
+            params = AssessmentCreateSerializer(data=request.data, context={"request": request})
             params.is_valid(raise_exception=True)
             quote = quote_services.quote_create(
                 customer=params.validated_data["customer_id"],
@@ -152,7 +155,7 @@ class AssessmentQuoteView(APIView):
                 by=by,
             )
             return Response(QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
-        params = AssessmentStatusSerializer(data=request.data)
+        params = AssessmentStatusSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         quote = params.validated_data["quote_id"]
         if params.validated_data["status"] == "accepted":

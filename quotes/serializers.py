@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from customers.access import ScopedPrimaryKeyRelatedField
 from customers.models import Customer
 from myproject.api import CharField, StrictInputSerializer
 
@@ -67,8 +68,11 @@ def active_products():
 
 
 class QuoteCreateInputSerializer(StrictInputSerializer):
-    customer = serializers.PrimaryKeyRelatedField(
-        queryset=Customer.objects.all(), pk_field=id_field(), help_text="Customer id."
+    customer = ScopedPrimaryKeyRelatedField(
+        partner_path="partner",
+        queryset=Customer.objects.all(),
+        pk_field=id_field(),
+        help_text="Customer id.",
     )
     policy = serializers.PrimaryKeyRelatedField(
         queryset=active_products(),

@@ -4,6 +4,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from customers.access import PartnerScopedMixin
 from myproject.api import acting_user
 from myproject.schema import CONFLICT
 
@@ -34,7 +35,10 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary="List quotes", description="Newest last; filter and paginate."),
     retrieve=extend_schema(summary="Read a quote"),
 )
-class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class QuoteViewSet(
+    PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    partner_path = "customer__partner"
     queryset = Quote.objects.select_related("product").order_by("id")
     serializer_class = QuoteSerializer
     filterset_class = QuoteFilter
@@ -50,7 +54,7 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={201: QuoteSerializer, 409: CONFLICT},
     )
     def create(self, request, *args, **kwargs):
-        params = QuoteCreateInputSerializer(data=request.data)
+        params = QuoteCreateInputSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         quote = services.quote_create(**params.validated_data, by=acting_user(request))
         return Response(QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)

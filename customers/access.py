@@ -1,0 +1,83 @@
+"""Who is calling and what they may see: partners see their own customers' data, staff all."""
+
+from django.db.models import QuerySet
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from rest_framework import exceptions, permissions, relations
+
+from .models import Partner
+
+
+class TokenAuthentication(KnoxTokenAuthentication):
+    """django-rest-knox tokens, sent as `Authorization: Token <key>` or `Bearer <key>`."""
+
+    keywords = (b"token", b"bearer")
+
+    def authenticate(self, request):
+        parts = request.META.get("HTTP_AUTHORIZATION", "").encode("latin-1", "replace").split()
+        if not parts or parts[0].lower() not in self.keywords:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Send `Authorization: Token <key>`.")
+        try:
+            parts[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed("Invalid token.") from exc
+        return self.authenticate_credentials(parts[1])
+
+
+def partner_of(user) -> Partner | None:
+    """The partner a user signs in for, or None (staff, anonymous)."""
+    if not user or not user.is_authenticated:
+        return None
+    try:
+        return user.partner
+    except Partner.DoesNotExist:
+        return None
+
+
+def visible_to(queryset: QuerySet, user, partner_path: str) -> QuerySet:
+    """Staff see everything; a partner only rows whose `partner_path` is itself."""
+    if user.is_staff:
+        return queryset
+    partner = partner_of(user)
+    if partner is None:
+        return queryset.none()
+    return queryset.filter(**{partner_path: partner})
+
+
+class IsPartnerOrStaff(permissions.BasePermission):
+    message = "This API is for partners and staff."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_staff or partner_of(user)))
+
+
+class PartnerScopedMixin:
+    """A viewset whose objects belong to a partner through `partner_path`.
+
+    Another partner's objects are simply not found (404), exactly like unknown ids.
+    """
+
+    partner_path: str
+
+    def get_queryset(self):
+        return visible_to(super().get_queryset(), self.request.user, self.partner_path)
+
+
+class ScopedPrimaryKeyRelatedField(relations.PrimaryKeyRelatedField):
+    """An id in a request body that must name an object the caller may see.
+
+    Another partner's object is refused exactly like an unknown id (400 on the field).
+    """
+
+    def __init__(self, *, partner_path: str, **kwargs):
+        self.partner_path = partner_path
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        queryset = super().get_queryset()
+        if request is None:
+            return queryset.none()
+        return visible_to(queryset, request.user, self.partner_path)

@@ -1,0 +1,30 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from customers.services import partner_token_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a partner (or, if NAME exists, add a token to it) and print a new API token "
+        "alone on the last line. Tokens do not expire unless --expires-in is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help="The partner's name, unique.")
+        parser.add_argument(
+            "--expires-in", type=int, metavar="DAYS", help="The token expires after DAYS days."
+        )
+
+    def handle(self, *args, name, expires_in, **options):
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise CommandError("NAME must be 1 to 100 characters.")
+        if expires_in is not None and expires_in < 1:
+            raise CommandError("--expires-in must be at least 1 day.")
+        expiry = dt.timedelta(days=expires_in) if expires_in else None
+        partner, token = partner_token_create(name=name, expires_in=expiry)
+        lifetime = f"expires in {expires_in} days" if expires_in else "does not expire"
+        self.stdout.write(f"Partner {partner.name} (id {partner.pk}); this token {lifetime}:")
+        self.stdout.write(token)

@@ -1,0 +1,128 @@
+"""Production concerns: deploy checks, request ids, management commands."""
+
+import logging
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from knox.models import AuthToken
+
+from conftest import client_with_token
+from customers.models import Partner
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_deploy_check_passes_with_production_values():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="api.example.com",
+        SECURE_SSL_REDIRECT="1",
+        SECURE_COOKIES="1",
+        SECURE_HSTS_SECONDS="31536000",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_without_a_secret_key_and_debug_the_project_refuses_to_start():
+    result = manage("check")
+
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    from django.conf import settings
+
+    assert settings.DEBUG is False
+
+
+@pytest.mark.django_db
+def test_a_request_id_is_generated_and_echoed(api):
+    generated = api.get("/api/v1/products/")
+    echoed = api.get("/api/v1/products/", HTTP_X_REQUEST_ID="abc-123")
+    forged = api.get("/api/v1/products/", HTTP_X_REQUEST_ID="bad id\nINFO fake log line")
+
+    assert len(generated["X-Request-ID"]) == 32
+    assert echoed["X-Request-ID"] == "abc-123"
+    assert forged["X-Request-ID"] != "bad id\nINFO fake log line"
+    assert api.get("/api/v1/nowhere/", HTTP_X_REQUEST_ID="r-404").json()["request_id"] == "r-404"
+
+
+@pytest.mark.django_db
+def test_a_server_error_carries_the_request_id_in_body_header_and_logs(api, monkeypatch, caplog):
+    from customers import views
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views.services, "customer_create", explode)
+    api.raise_request_exception = False
+
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = api.post(
+            "/api/v1/create_customer/",
+            {"first_name": "B", "last_name": "S", "dob": "25-06-1991"},
+            format="json",
+            HTTP_X_REQUEST_ID="trace-500",
+        )
+
+    assert response.status_code == 500
+    assert response["X-Request-ID"] == "trace-500"
+    assert response.json()["request_id"] == "trace-500"
+    assert b"Traceback" not in response.content
+    assert any(getattr(r, "request_id", None) == "trace-500" for r in caplog.records)
+
+
+@pytest.mark.django_db
+def test_create_partner_prints_a_working_token_on_its_last_line(capsys):
+    call_command("create_partner", "Acme Brokers")
+
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    partner = Partner.objects.get(name="Acme Brokers")
+    assert AuthToken.objects.get(user=partner.user).expiry is None
+    assert client_with_token(token).get("/api/v1/customers/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_create_partner_adds_a_token_to_an_existing_partner_and_can_expire_it(capsys):
+    call_command("create_partner", "Acme Brokers")
+    call_command("create_partner", "Acme Brokers", "--expires-in", "7")
+
+    partner = Partner.objects.get(name="Acme Brokers")
+    tokens = AuthToken.objects.filter(user=partner.user)
+    assert Partner.objects.count() == 1
+    assert tokens.count() == 2
+    assert tokens.filter(expiry__isnull=False).count() == 1
+    assert "expires in 7 days" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_the_staff_login_and_a_partner_token(capsys):
+    call_command("seed_demo")
+
+    output = capsys.readouterr().out.strip().splitlines()
+    assert "admin / admin" in output[0]
+    assert client_with_token(output[-1]).get("/api/v1/search/").json()["count"] == 1
