@@ -1,6 +1,9 @@
 """Drive the whole quote-to-policy flow from many threads against a running server.
 
-Usage: python bench/flow_load.py [--base http://127.0.0.1:8000] [--threads 16] [--seconds 20]
+Usage: python bench/flow_load.py --token TOKEN [--base http://127.0.0.1:8000] [--threads 16]
+       [--seconds 20]
+
+TOKEN is a partner's API token (`python manage.py create_partner NAME` prints one).
 
 Only loopback addresses are accepted. Each thread repeats create customer -> quote ->
 accept -> pay -> read policy -> history, plus a second pay of the same quote that must be
@@ -23,13 +26,16 @@ from urllib.parse import urlsplit
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
+TOKEN = ""
+
+
 def call(base: str, method: str, path: str, body: dict | None = None) -> tuple[int, dict, float]:
     data = json.dumps(body).encode() if body is not None else None
+    headers = {"Authorization": f"Token {TOKEN}"}
+    if data:
+        headers["Content-Type"] = "application/json"
     request = urllib.request.Request(
-        f"{base}/api/v1/{path}",
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"} if data else {},
+        f"{base}/api/v1/{path}", data=data, method=method, headers=headers
     )
     started = time.perf_counter()
     try:
@@ -72,6 +78,7 @@ def flow(base: str, n: int, record) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--token", required=True, help="a partner's API token")
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -79,6 +86,8 @@ def main() -> int:
     args = parser.parse_args()
     if urlsplit(args.base).hostname not in LOOPBACK:
         parser.error("load tests only target this machine (127.0.0.1, localhost or ::1)")
+    global TOKEN
+    TOKEN = args.token
 
     lock = threading.Lock()
     outcomes: Counter = Counter()
