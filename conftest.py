@@ -2,14 +2,15 @@
 
 import datetime as dt
 import uuid
+from collections import deque
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from customers.tests.factories import CustomerFactory, PartnerFactory, partner_token
-from quotes.models import Product
-from quotes.services import quote_accept, quote_create
+from quotes.models import Product, Quote
+from quotes.services import lock_quote, quote_accept, quote_create, quote_transition
 
 
 @pytest.fixture(autouse=True)
@@ -109,3 +110,18 @@ def quote(customer, personal_accident):
 @pytest.fixture
 def accepted_quote(quote):
     return quote_accept(quote_id=quote.pk)
+
+
+def move_quote_to(quote, state: str):
+    """Walk a quote to `state` through the declared transitions, as the services would."""
+    paths = {quote.state: []}
+    queue = deque([quote.state])
+    while queue:
+        current = queue.popleft()
+        for following in Quote.TRANSITIONS[current]:
+            if following not in paths:
+                paths[following] = [*paths[current], following]
+                queue.append(following)
+    for step in paths[state]:
+        quote = quote_transition(quote=lock_quote(quote.pk), to=step)
+    return quote

@@ -7,6 +7,7 @@ from myproject.api import acting_user
 from . import services
 from .access import PartnerScopedMixin
 from .filters import CustomerFilter
+from .idempotency import idempotent
 from .models import Customer
 from .serializers import CustomerInputSerializer, CustomerSerializer
 
@@ -28,6 +29,7 @@ class CustomerViewSet(
         request=CustomerInputSerializer,
         responses={201: CustomerSerializer},
     )
+    @idempotent
     def create(self, request, *args, **kwargs):
         params = CustomerInputSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)

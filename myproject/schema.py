@@ -1,7 +1,8 @@
 """OpenAPI documentation of the problem-details error format on every operation."""
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from .exceptions import PROBLEM_CONTENT_TYPE
@@ -45,12 +46,38 @@ ERROR_DESCRIPTIONS = {
     "401": "Missing, invalid, expired or revoked token (`WWW-Authenticate: Token`).",
     "403": "Signed in, but neither a partner nor staff.",
     "404": "No such resource, or one that belongs to another partner.",
+    "409": "The request clashes with the data's state, or its Idempotency-Key is in use.",
+    "422": "The Idempotency-Key was used with a different request.",
     "429": "Too many requests from this partner; retry after `Retry-After` seconds.",
 }
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=(
+        "Up to 255 characters, unique per request you mean to make once. A retry with the "
+        "same key and the same body replays the first response (with `Idempotent-Replayed: "
+        "true`) and does nothing again; the same key with another body gives 422; a retry "
+        "while the first request runs gives 409. Keys are kept 24 hours. Validation errors "
+        "(400) and server errors are not stored: fix and retry with the same key."
+    ),
+)
+
+
 class ProblemAutoSchema(AutoSchema):
     """Adds the problem-details error responses every operation can give."""
+
+    def _is_idempotent(self) -> bool:
+        name = getattr(self.view, "action", None) or self.method.lower()
+        return getattr(getattr(self.view, name, None), "idempotent", False)
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self._is_idempotent():
+            parameters = [*parameters, IDEMPOTENCY_KEY]
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -59,6 +86,8 @@ class ProblemAutoSchema(AutoSchema):
             codes.append("400")
         if "{" in self.path:
             codes.append("404")
+        if self._is_idempotent():
+            codes += ["409", "422"]
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(

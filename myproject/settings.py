@@ -3,6 +3,7 @@
 Production differs from local use by values only; `.env.example` lists every variable.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -102,6 +103,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file too (not the in-memory default), so that concurrency tests with real
+    # threads run on SQLite with the same locking as production.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -157,6 +161,11 @@ REST_FRAMEWORK = {
 
 # API tokens (django-rest-knox): stored hashed; no expiry unless one is given when created.
 REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
+
+# How long an Idempotency-Key and its stored response are kept (at least 24 hours).
+IDEMPOTENCY_KEY_TTL = dt.timedelta(
+    hours=max(24, int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24")))
+)
 
 # Requests per partner, e.g. "600/min"; counted in the shared cache below.
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")

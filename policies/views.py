@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.access import PartnerScopedMixin
+from customers.idempotency import idempotent
 from customers.views import CustomerViewSet
 from myproject.api import acting_user
 from myproject.schema import CONFLICT
@@ -86,6 +87,7 @@ class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
         responses={200: PolicySerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def pay(self, request, pk=None):
         quote = self.get_object()
         params = PaymentInputSerializer(data=request.data)
@@ -105,6 +107,7 @@ class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
         responses={200: PolicySerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["put"], url_path="update", url_name="update")
+    @idempotent
     def legacy_pay(self, request, pk=None):
         quote = self.get_object()
         params = LegacyPaymentInputSerializer(data=request.data)
@@ -143,6 +146,7 @@ class AssessmentQuoteView(APIView):
         ),
         responses={201: QuoteSerializer, 200: QuoteOrPolicy, 409: CONFLICT},
     )
+    @idempotent
     def post(self, request):
         by = acting_user(request)
         if "quote_id" not in request.data and "status" not in request.data:

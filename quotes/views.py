@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from customers.access import PartnerScopedMixin
+from customers.idempotency import idempotent
 from myproject.api import acting_user
 from myproject.schema import CONFLICT
 
@@ -53,6 +54,7 @@ class QuoteViewSet(
         request=QuoteCreateInputSerializer,
         responses={201: QuoteSerializer, 409: CONFLICT},
     )
+    @idempotent
     def create(self, request, *args, **kwargs):
         params = QuoteCreateInputSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
@@ -70,6 +72,7 @@ class QuoteViewSet(
         responses={200: QuoteSerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def accept(self, request, pk=None):
         quote = self.get_object()
         params = QuoteRestatementSerializer(data=request.data)

@@ -120,3 +120,23 @@ def test_an_unexpected_exception_in_a_view_is_a_problem_500(api, monkeypatch):
 
     assert_problem(response, 500, "server_error")
     assert b"boom" not in response.content
+
+
+def test_a_constraint_violation_from_a_race_is_a_conflict_not_a_500(api, monkeypatch):
+    from django.db import IntegrityError
+
+    from customers import views
+
+    def lose_the_race(**kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(views.services, "customer_create", lose_the_race)
+
+    response = api.post(
+        "/api/v1/create_customer/",
+        {"first_name": "B", "last_name": "S", "dob": "25-06-1991"},
+        format="json",
+    )
+
+    body = assert_problem(response, 409, "concurrent_change")
+    assert "duplicate key" not in body["detail"]

@@ -2,6 +2,7 @@ import itertools
 
 import pytest
 
+from conftest import move_quote_to
 from myproject.exceptions import Conflict
 from quotes.models import Quote
 from quotes.services import quote_transition
@@ -23,8 +24,7 @@ def test_the_declared_lifecycle_is_quoted_accepted_paid():
 
 @pytest.mark.parametrize(("source", "target"), REFUSED)
 def test_a_refused_transition_changes_nothing(quote, source, target):
-    Quote.objects.filter(pk=quote.pk).update(state=source)  # set up only; not a transition
-    quote.refresh_from_db()
+    quote = move_quote_to(quote, source)
     rows = quote.history.count()
 
     with pytest.raises(Conflict) as refused:
@@ -38,8 +38,7 @@ def test_a_refused_transition_changes_nothing(quote, source, target):
 
 @pytest.mark.parametrize(("source", "target"), ALLOWED)
 def test_an_allowed_transition_is_recorded_with_its_reason(quote, source, target):
-    Quote.objects.filter(pk=quote.pk).update(state=source)
-    quote.refresh_from_db()
+    quote = move_quote_to(quote, source)
 
     quote_transition(quote=quote, to=target, reason="test")
 

@@ -1,0 +1,113 @@
+"""Races with real threads and real transactions: one effect, the loser gets 409, never 500.
+
+They run on SQLite (a file database, writers queue) and on PostgreSQL (row locks).
+"""
+
+import threading
+
+import pytest
+from django.db import IntegrityError, connections
+
+from conftest import born_years_ago, client_with_token
+from customers.models import Customer
+from customers.tests.factories import CustomerFactory, PartnerFactory, partner_token
+from policies.models import Payment, Policy
+from quotes.models import Product, Quote
+from quotes.services import quote_accept, quote_create
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def at_once(*calls):
+    """Run the calls in threads released together by a barrier; return their results."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+    errors = []
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except Exception as exc:  # surfaced below, in the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+@pytest.fixture
+def token_and_quote():
+    partner = PartnerFactory()
+    customer = CustomerFactory(partner=partner, dob=born_years_ago(35))
+    quote = quote_create(customer=customer, product=Product.objects.get(code="personal-accident"))
+    return partner_token(partner), quote
+
+
+def post(token, path, body=None, **headers):
+    response = client_with_token(token).post(
+        f"/api/v1/{path}", body or {}, format="json", **headers
+    )
+    return response.status_code
+
+
+def test_two_simultaneous_payments_issue_one_policy_and_one_charge(token_and_quote):
+    token, quote = token_and_quote
+    quote_accept(quote_id=quote.pk)
+
+    statuses = at_once(*[lambda: post(token, f"quotes/{quote.pk}/pay/")] * 2)
+
+    assert sorted(statuses) == [200, 409]
+    assert Policy.objects.count() == 1
+    assert Payment.objects.count() == 1
+    assert Policy.objects.get().history.count() == 1
+    assert quote.history.filter(state=Quote.State.PAID).count() == 1
+
+
+def test_two_simultaneous_accepts_accept_once(token_and_quote):
+    token, quote = token_and_quote
+
+    statuses = at_once(*[lambda: post(token, f"quotes/{quote.pk}/accept/")] * 2)
+
+    assert sorted(statuses) == [200, 409]
+    assert list(quote.history.order_by("history_id").values_list("state", flat=True)) == [
+        "quoted",
+        "accepted",
+    ]
+
+
+def test_the_same_idempotency_key_sent_at_once_has_one_effect(token_and_quote):
+    token, _ = token_and_quote
+    body = {"first_name": "Joe", "last_name": "Root", "dob": "30-12-1990"}
+    customers_before = Customer.objects.count()
+
+    statuses = at_once(
+        *[lambda: post(token, "create_customer/", body, HTTP_IDEMPOTENCY_KEY="race")] * 3
+    )
+
+    assert Customer.objects.count() == customers_before + 1
+    assert set(statuses) <= {201, 409}
+    assert 201 in statuses
+
+
+def test_the_database_refuses_a_second_charge_for_one_policy(token_and_quote):
+    token, quote = token_and_quote
+    quote_accept(quote_id=quote.pk)
+    assert post(token, f"quotes/{quote.pk}/pay/") == 200
+    charge = Payment.objects.get()
+
+    with pytest.raises(IntegrityError):
+        Payment.objects.create(
+            policy=charge.policy,
+            amount=charge.amount,
+            currency=charge.currency,
+            method=charge.method,
+            status=charge.status,
+            reference="PAY-SECOND",
+        )

@@ -1,0 +1,40 @@
+"""The transition matrix through HTTP, generated from the declared TRANSITIONS."""
+
+import pytest
+
+from conftest import move_quote_to
+from policies.models import Payment, Policy
+from quotes.models import Quote
+
+pytestmark = pytest.mark.django_db
+
+# Each quote action and the state it moves the quote to.
+ACTIONS = {"accept": Quote.State.ACCEPTED, "pay": Quote.State.PAID}
+REFUSED = [
+    (state, action)
+    for state in Quote.State.values
+    for action, target in ACTIONS.items()
+    if target not in Quote.TRANSITIONS[state]
+]
+
+
+def test_every_declared_transition_has_an_action():
+    targets = {target for targets in Quote.TRANSITIONS.values() for target in targets}
+    assert targets == set(ACTIONS.values())
+
+
+@pytest.mark.parametrize(("state", "action"), REFUSED)
+def test_every_refused_action_is_409_and_changes_nothing(api, quote, state, action):
+    quote = move_quote_to(quote, state)
+    rows = quote.history.count()
+
+    response = api.post(f"/api/v1/quotes/{quote.pk}/{action}/")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
+    assert response.json()["state"] == state
+    quote.refresh_from_db()
+    assert quote.state == state
+    assert quote.history.count() == rows
+    assert not Policy.objects.exists()
+    assert not Payment.objects.exists()
