@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,6 +30,7 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 # A first request that has held its key this long died without finishing; retries may go on.
 ABANDONED_AFTER = dt.timedelta(minutes=5)
+KEY_PATTERN = re.compile(rf"^[ -~]{{1,{MAX_KEY_LENGTH}}}$")
 NOT_STORED = {400, 401, 403, 413, 415, 429}
 
 
@@ -96,8 +98,10 @@ def idempotent(handler):
         key = request.headers.get(HEADER)
         if key is None:
             return handler(self, request, *args, **kwargs)
-        if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-            raise ValidationError({HEADER: [f"Send 1 to {MAX_KEY_LENGTH} printable characters."]})
+        if not KEY_PATTERN.match(key):
+            raise ValidationError(
+                {HEADER: [f"Send 1 to {MAX_KEY_LENGTH} printable ASCII characters."]}
+            )
         record, outcome = _claim(user=request.user, key=key, digest=fingerprint(request))
         if outcome == "replay":
             return _replay(record)

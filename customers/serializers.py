@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from myproject.api import CharField, DateField, StrictInputSerializer
+from myproject.api import CharField, DateField, StrictInputSerializer, id_field
 
 from .access import partner_of
 from .models import Partner, validate_name
@@ -9,6 +9,7 @@ from .models import Partner, validate_name
 class CustomerInputSerializer(StrictInputSerializer):
     partner = serializers.PrimaryKeyRelatedField(
         queryset=Partner.objects.all(),
+        pk_field=id_field(),
         required=False,
         help_text="Staff only, and required for staff: the partner the customer belongs to. "
         "A partner's own customers are always its own.",

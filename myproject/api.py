@@ -1,6 +1,7 @@
 """HTTP conventions shared by every app: strict JSON in, pages and DD-MM-YYYY dates out."""
 
 import json
+import re
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -57,24 +58,90 @@ class StrictJSONParser(JSONParser):
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
+    """20 a page; `page_size` up to 100 (larger asks are capped). Bad numbers are a 400."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def paginate_queryset(self, queryset, request, view=None):
+        for name in (self.page_query_param, self.page_size_query_param):
+            raw = request.query_params.get(name)
+            if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+                raise serializers.ValidationError({name: ["Send a whole number of at least 1."]})
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
+
 
 DATE_PATTERN = r"^(\d{2}-\d{2}-\d{4}|\d{4}-\d{2}-\d{2})$"
+DATE_SCHEMA = {
+    "type": "string",
+    "pattern": DATE_PATTERN,
+    "example": "25-06-1991",
+    "description": "DD-MM-YYYY; YYYY-MM-DD is accepted on input.",
+}
+MONEY_PATTERN = r"^-?\d{1,10}(\.\d{1,2})?$"
+
+
+@extend_schema_field(DATE_SCHEMA)
+class DateField(serializers.DateField):
+    """A date on the wire as DD-MM-YYYY (REST_FRAMEWORK's DATE_FORMAT), documented as such."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not re.match(DATE_PATTERN, value):
+            self.fail("invalid", format="DD-MM-YYYY, YYYY-MM-DD")
+        return super().to_internal_value(value)
 
 
 @extend_schema_field(
-    {
-        "type": "string",
-        "pattern": DATE_PATTERN,
-        "example": "25-06-1991",
-        "description": "DD-MM-YYYY; YYYY-MM-DD is accepted on input.",
-    }
+    {"type": "string", "format": "decimal", "pattern": MONEY_PATTERN, "example": "100.00"}
 )
-class DateField(serializers.DateField):
-    """A date on the wire as DD-MM-YYYY (REST_FRAMEWORK's DATE_FORMAT), documented as such."""
+class MoneyField(serializers.DecimalField):
+    """Money as a decimal string with at most two places, e.g. "100.00".
+
+    JSON numbers are refused: a JSON parser reads them as binary floats.
+    """
+
+    default_error_messages = {"invalid": 'Send a decimal string such as "100.00".'}
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=12, decimal_places=2, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not re.match(MONEY_PATTERN, data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IntegerField(serializers.IntegerField):
+    """A JSON integer: strings, floats and booleans are refused, not converted."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+MAX_ID = 2**63 - 1
+
+
+def id_field(**kwargs) -> IntegerField:
+    """An object id in a request body: a JSON integer that fits the id column."""
+    return IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class BooleanField(serializers.BooleanField):
+    """JSON true or false only."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
 
 
 class CharField(serializers.CharField):

@@ -1,7 +1,6 @@
 """OpenAPI documentation of the problem-details error format on every operation."""
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
@@ -45,7 +44,7 @@ ERROR_DESCRIPTIONS = {
     "400": "Invalid request: malformed JSON, unknown or invalid fields (see `errors`).",
     "401": "Missing, invalid, expired or revoked token (`WWW-Authenticate: Token`).",
     "403": "Signed in, but neither a partner nor staff.",
-    "404": "No such resource, or one that belongs to another partner.",
+    "404": "No such resource, one of another partner, or a page past the last.",
     "409": "The request clashes with the data's state, or its Idempotency-Key is in use.",
     "422": "The Idempotency-Key was used with a different request.",
     "429": "Too many requests from this partner; retry after `Retry-After` seconds.",
@@ -54,7 +53,7 @@ ERROR_DESCRIPTIONS = {
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
     OpenApiParameter.HEADER,
     description=(
         "Up to 255 characters, unique per request you mean to make once. A retry with the "
@@ -84,7 +83,7 @@ class ProblemAutoSchema(AutoSchema):
         codes = ["401", "403", "429"] if self.get_auth() else []
         if self.method in ("POST", "PUT", "PATCH") or self._is_list_view():
             codes.append("400")
-        if "{" in self.path:
+        if "{" in self.path or self._is_list_view():
             codes.append("404")
         if self._is_idempotent():
             codes += ["409", "422"]
@@ -100,3 +99,11 @@ class ProblemAutoSchema(AutoSchema):
                 content = response["content"]
                 content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
         return responses
+
+
+def forbid_undocumented_fields(result, generator, request, public):
+    """drf-spectacular hook: request bodies accept only their documented fields."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and "properties" in component:
+            component["additionalProperties"] = False
+    return result

@@ -203,6 +203,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "myproject.schema.forbid_undocumented_fields",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "QuoteStateEnum": "quotes.models.Quote.State",
         "PolicyStateEnum": "policies.models.Policy.State",

@@ -1,13 +1,13 @@
 import django_filters
 
-from customers.filters import CustomerFilter
+from customers.filters import CustomerFilter, FilterSet, IdFilter
 from quotes.filters import ProductCodeFilter
 
 from .models import Policy
 
 
-class PolicyFilter(django_filters.FilterSet):
-    customer_id = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
+class PolicyFilter(FilterSet):
+    customer_id = IdFilter(field_name="customer_id", label="Customer id.")
     type = ProductCodeFilter(field_name="product")
     state = django_filters.ChoiceFilter(choices=Policy.State.choices)
 

@@ -4,12 +4,11 @@ from rest_framework import serializers
 from customers.access import ScopedPrimaryKeyRelatedField
 from customers.models import Customer
 from customers.serializers import CustomerSerializer
-from myproject.api import DateField, StrictInputSerializer
+from myproject.api import BooleanField, DateField, StrictInputSerializer, id_field
 from quotes.models import Quote
 from quotes.serializers import (
     QuoteRestatementSerializer,
     active_products,
-    id_field,
     money_input,
     money_output,
 )
@@ -68,7 +67,7 @@ class PaymentInputSerializer(StrictInputSerializer):
 class LegacyPaymentInputSerializer(QuoteRestatementSerializer, PaymentInputSerializer):
     """The seed contract's payment body: the accept body with `is_accepted: true`."""
 
-    is_accepted = serializers.BooleanField(help_text="Must be true: the customer pays.")
+    is_accepted = BooleanField(help_text="Must be true: the customer pays.")
 
     def validate_is_accepted(self, value):
         if value is not True:

@@ -2,6 +2,8 @@ import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from customers.filters import FilterSet, IdFilter
+
 from .models import Product, Quote
 
 
@@ -14,8 +16,8 @@ class ProductCodeFilter(django_filters.ModelChoiceFilter):
         super().__init__(to_field_name="code", queryset=Product.objects.all(), **kwargs)
 
 
-class QuoteFilter(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id.")
+class QuoteFilter(FilterSet):
+    customer = IdFilter(field_name="customer_id", label="Customer id.")
     state = django_filters.ChoiceFilter(choices=Quote.State.choices)
     type = ProductCodeFilter(field_name="product")
 

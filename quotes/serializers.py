@@ -4,23 +4,17 @@ from rest_framework import serializers
 
 from customers.access import ScopedPrimaryKeyRelatedField
 from customers.models import Customer
-from myproject.api import CharField, StrictInputSerializer
+from myproject.api import BooleanField, CharField, MoneyField, StrictInputSerializer, id_field
 
-from .models import MONEY, Product, Quote
-
-MAX_ID = 2**63 - 1
+from .models import Product, Quote
 
 
-def id_field(**kwargs) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+def money_input(**kwargs) -> MoneyField:
+    return MoneyField(min_value=Decimal("0.01"), **kwargs)
 
 
-def money_input(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(**MONEY, min_value=Decimal("0.01"), **kwargs)
-
-
-def money_output(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(**MONEY, read_only=True, **kwargs)
+def money_output(**kwargs) -> MoneyField:
+    return MoneyField(read_only=True, **kwargs)
 
 
 class AgeBandSerializer(serializers.Serializer):
@@ -113,13 +107,13 @@ class QuoteRestatementSerializer(StrictInputSerializer):
     """The seed contract's accept body: fields that restate the quote must agree with it."""
 
     type = CharField(required=False, max_length=50, help_text="Product code.")
-    premium = serializers.DecimalField(**MONEY, required=False)
-    cover = serializers.DecimalField(**MONEY, required=False)
+    premium = MoneyField(required=False)
+    cover = MoneyField(required=False)
     customer = id_field(required=False, help_text="Customer id.")
     state = CharField(
         required=False, max_length=32, help_text="Accepted for compatibility; ignored."
     )
-    is_accepted = serializers.BooleanField(
+    is_accepted = BooleanField(
         required=False, help_text="Accepted for compatibility; ignored on accept."
     )
 
