@@ -211,6 +211,7 @@ SPECTACULAR_SETTINGS = {
         "QuoteStateEnum": "quotes.models.Quote.State",
         "PolicyStateEnum": "policies.models.Policy.State",
         "PaymentMethodEnum": "policies.models.Payment.Method",
+        "CancellationReasonEnum": "policies.models.CancellationReason",
         "PaymentStatusEnum": "policies.models.Payment.Status",
     },
 }

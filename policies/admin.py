@@ -1,7 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Payment, Policy
+from myproject.exceptions import Conflict
+
+from . import services
+from .models import CancellationReason, Payment, Policy
 
 
 class PaymentInline(admin.TabularInline):
@@ -24,6 +28,38 @@ class PolicyAdmin(SimpleHistoryAdmin):
     list_select_related = ("customer", "product")
     readonly_fields = [field.name for field in Policy._meta.fields]
     inlines = [PaymentInline]
+    actions = ["cancel_at_customer_request", "quote_renewal"]
+
+    def _apply(self, request, queryset, act, done: str):
+        for policy in queryset:
+            try:
+                act(policy)
+            except Conflict as exc:
+                self.message_user(request, exc.detail, messages.ERROR)
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(request, f"{policy.number}: {done}.", messages.SUCCESS)
+
+    @admin.action(description="Cancel today at the customer's request (refund by the rules)")
+    def cancel_at_customer_request(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda policy: services.policy_cancel(
+                policy_id=policy.pk, reason=CancellationReason.CUSTOMER_REQUEST, by=request.user
+            ),
+            "cancelled",
+        )
+
+    @admin.action(description="Quote the renewal")
+    def quote_renewal(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda policy: services.policy_renew(policy_id=policy.pk, by=request.user),
+            "renewal quoted",
+        )
 
     def has_add_permission(self, request):
         return False

@@ -9,7 +9,9 @@ from .models import Policy
 class PolicyFilter(FilterSet):
     customer_id = IdFilter(field_name="customer_id", label="Customer id.")
     type = ProductCodeFilter(field_name="product")
-    state = django_filters.ChoiceFilter(choices=Policy.State.choices)
+    state = django_filters.ChoiceFilter(
+        field_name="current_state", choices=Policy.State.choices, label="Current state."
+    )
 
     class Meta:
         model = Policy

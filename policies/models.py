@@ -1,5 +1,8 @@
+import datetime as dt
+
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from quotes.models import MONEY
@@ -7,6 +10,32 @@ from quotes.models import MONEY
 
 class PolicyState(models.TextChoices):
     ACTIVE = "active"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class CancellationReason(models.TextChoices):
+    CUSTOMER_REQUEST = "customer_request"
+    NON_PAYMENT = "non_payment"
+    FRAUD = "fraud"
+    OTHER = "other"
+
+
+class PolicyQuerySet(models.QuerySet):
+    def with_current_state(self, today: dt.date | None = None):
+        """Annotate `current_state`: an active policy past its end date reads as expired,
+        whether or not `expire_policies` has recorded it yet."""
+        return self.annotate(
+            current_state=Case(
+                When(
+                    state=PolicyState.ACTIVE,
+                    end_date__lt=today or timezone.localdate(),
+                    then=Value(PolicyState.EXPIRED),
+                ),
+                default=F("state"),
+                output_field=models.CharField(),
+            )
+        )
 
 
 class Policy(models.Model):
@@ -17,8 +46,12 @@ class Policy(models.Model):
 
     State = PolicyState
 
-    # Each state and the states it may become; later lifecycle steps add to this.
-    TRANSITIONS: dict[str, set[str]] = {State.ACTIVE: set()}
+    # Each state and the states it may become; every change goes through services.
+    TRANSITIONS: dict[str, set[str]] = {
+        State.ACTIVE: {State.CANCELLED, State.EXPIRED},
+        State.CANCELLED: set(),
+        State.EXPIRED: set(),
+    }
 
     quote = models.OneToOneField(
         "quotes.Quote", on_delete=models.PROTECT, primary_key=True, related_name="policy"
@@ -34,10 +67,25 @@ class Policy(models.Model):
     start_date = models.DateField()
     end_date = models.DateField(help_text="The last day of cover, inclusive.")
     state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
+    cancellation_reason = models.CharField(
+        max_length=32, choices=CancellationReason.choices, blank=True
+    )
+    cancelled_on = models.DateField(
+        null=True, blank=True, help_text="The first day without cover after a cancellation."
+    )
+    renewal_quote = models.OneToOneField(
+        "quotes.Quote",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewal_of",
+        help_text="The quote for the next year's cover, once renewal is asked for.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    objects = PolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["quote"]
@@ -46,6 +94,7 @@ class Policy(models.Model):
             models.Index(fields=["customer", "quote"], name="policy_customer_idx"),
             models.Index(fields=["product", "quote"], name="policy_product_idx"),
             models.Index(fields=["state", "quote"], name="policy_state_idx"),
+            models.Index(fields=["state", "end_date"], name="policy_expiry_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -62,12 +111,27 @@ class Policy(models.Model):
     def can_become(self, state: str) -> bool:
         return state in self.TRANSITIONS.get(self.state, set())
 
+    def state_on(self, day: dt.date) -> str:
+        if self.state == PolicyState.ACTIVE and day > self.end_date:
+            return PolicyState.EXPIRED
+        return self.state
+
+    @property
+    def current_state(self) -> str:
+        """The state clients see: annotated by `with_current_state()`, or computed today."""
+        return self.__dict__.get("current_state") or self.state_on(timezone.localdate())
+
+    @current_state.setter
+    def current_state(self, value: str) -> None:
+        self.__dict__["current_state"] = value
+
 
 class Payment(models.Model):
-    """Money received for a policy. A policy has exactly one charge."""
+    """Money for a policy: exactly one charge, and at most one refund when it is cancelled."""
 
     class Kind(models.TextChoices):
         CHARGE = "charge"
+        REFUND = "refund"
 
     class Method(models.TextChoices):
         CARD = "card"
@@ -76,6 +140,7 @@ class Payment(models.Model):
     class Status(models.TextChoices):
         SUCCEEDED = "succeeded"
         PENDING = "pending"
+        CANCELLED = "cancelled"
 
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="payments")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CHARGE)
@@ -85,7 +150,8 @@ class Payment(models.Model):
     status = models.CharField(
         max_length=16,
         choices=Status.choices,
-        help_text="Card payments succeed at once; invoices stay pending until invoiced.",
+        help_text="Card payments succeed at once; invoices stay pending until invoiced, and "
+        "a pending invoice is cancelled with its policy.",
     )
     reference = models.CharField(max_length=32, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -95,6 +161,9 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["policy"], condition=Q(kind="charge"), name="payment_one_charge_per_policy"
+            ),
+            models.UniqueConstraint(
+                fields=["policy"], condition=Q(kind="refund"), name="payment_one_refund_per_policy"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]

@@ -13,7 +13,7 @@ from quotes.serializers import (
     money_output,
 )
 
-from .models import Payment, Policy
+from .models import CancellationReason, Payment, Policy
 
 
 class PaymentSerializer(serializers.Serializer):
@@ -37,15 +37,38 @@ class PolicySerializer(serializers.Serializer):
     currency = serializers.CharField(read_only=True)
     start_date = DateField(read_only=True)
     end_date = DateField(read_only=True, help_text="Last day of cover, inclusive.")
-    state = serializers.ChoiceField(choices=Policy.State.choices, read_only=True)
+    state = serializers.ChoiceField(
+        source="current_state",
+        choices=Policy.State.choices,
+        read_only=True,
+        help_text="An active policy past its end date reads as expired.",
+    )
+    cancellation_reason = serializers.ChoiceField(
+        choices=CancellationReason.choices, read_only=True, allow_blank=True
+    )
+    cancelled_on = DateField(
+        read_only=True, allow_null=True, help_text="First day without cover, if cancelled."
+    )
+    renewal_quote = serializers.IntegerField(
+        source="renewal_quote_id", read_only=True, allow_null=True
+    )
     payment = serializers.SerializerMethodField()
+    refund = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
     @extend_schema_field(PaymentSerializer(allow_null=True))
     def get_payment(self, policy):
-        charge = next((p for p in policy.payments.all() if p.kind == Payment.Kind.CHARGE), None)
-        return PaymentSerializer(charge).data if charge else None
+        return self._payment(policy, Payment.Kind.CHARGE)
+
+    @extend_schema_field(PaymentSerializer(allow_null=True))
+    def get_refund(self, policy):
+        return self._payment(policy, Payment.Kind.REFUND)
+
+    @staticmethod
+    def _payment(policy, kind):
+        found = next((p for p in policy.payments.all() if p.kind == kind), None)
+        return PaymentSerializer(found).data if found else None
 
 
 class HistoryEntrySerializer(serializers.Serializer):
@@ -73,6 +96,18 @@ class LegacyPaymentInputSerializer(QuoteRestatementSerializer, PaymentInputSeria
         if value is not True:
             raise serializers.ValidationError("Must be true to pay for the quote.")
         return value
+
+
+class CancelInputSerializer(StrictInputSerializer):
+    reason = serializers.ChoiceField(
+        choices=CancellationReason.choices,
+        help_text="customer_request, non_payment, fraud or other.",
+    )
+    effective_date = DateField(
+        required=False,
+        help_text="The first day without cover: from the start date to the end date; "
+        "today by default.",
+    )
 
 
 class AssessmentCreateSerializer(StrictInputSerializer):

@@ -21,6 +21,7 @@ from .selectors import policy_history
 from .serializers import (
     AssessmentCreateSerializer,
     AssessmentStatusSerializer,
+    CancelInputSerializer,
     HistoryEntrySerializer,
     LegacyPaymentInputSerializer,
     PaymentInputSerializer,
@@ -53,6 +54,9 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = PolicyFilter
     lookup_url_kwarg = "id"  # the policy's primary key is its quote; clients just see an id
 
+    def get_queryset(self):
+        return super().get_queryset().with_current_state()
+
     @extend_schema(
         summary="Read a policy's state history",
         description=(
@@ -67,9 +71,51 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
         policy = self.get_object()
         return Response(HistoryEntrySerializer(policy_history(policy), many=True).data)
 
+    @extend_schema(
+        summary="Cancel a policy",
+        description=(
+            "Cover stops on `effective_date` (today by default; within the policy's term). "
+            "Within the product's cooling-off period (`cooling_off_days` from the start) the "
+            "whole premium is refunded, later the unused days pro rata; the refund appears "
+            "as `refund`. A pending invoice is cancelled instead, refunding nothing. "
+            "A cancelled or expired policy gives 409."
+        ),
+        request=CancelInputSerializer,
+        responses={200: PolicySerializer, 409: CONFLICT},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def cancel(self, request, **kwargs):
+        policy = self.get_object()
+        params = CancelInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        policy = services.policy_cancel(
+            policy_id=policy.pk, **params.validated_data, by=acting_user(request)
+        )
+        return Response(rendered_policy(policy))
 
-def issued_policy(policy: Policy) -> dict:
-    policy = PolicyViewSet.queryset.get(pk=policy.pk)
+    @extend_schema(
+        summary="Quote the renewal of a policy",
+        description=(
+            "From 30 days before the end date, quotes next year's cover at the customer's age "
+            "on the day after this policy ends; paying that quote issues the next policy from "
+            "that day. Too early, an ended policy, or an open renewal quote gives 409."
+        ),
+        request=None,
+        responses={201: QuoteSerializer, 409: CONFLICT},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def renew(self, request, **kwargs):
+        policy = self.get_object()
+        quote = services.policy_renew(policy_id=policy.pk, by=acting_user(request))
+        return Response(QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
+
+
+def rendered_policy(policy: Policy) -> dict:
+    policy = PolicyViewSet.queryset.with_current_state().get(pk=policy.pk)
     return PolicySerializer(policy).data
 
 
@@ -95,7 +141,7 @@ class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
         policy = services.policy_issue(
             quote_id=quote.pk, **params.validated_data, by=acting_user(request)
         )
-        return Response(issued_policy(policy))
+        return Response(rendered_policy(policy))
 
     @extend_schema(
         summary="Pay an accepted quote (seed contract)",
@@ -119,7 +165,7 @@ class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
             restated=params.restated(),
             by=acting_user(request),
         )
-        return Response(issued_policy(policy))
+        return Response(rendered_policy(policy))
 
 
 QuoteOrPolicy = PolymorphicProxySerializer(
@@ -166,4 +212,4 @@ class AssessmentQuoteView(APIView):
             quote = quote_services.quote_accept(quote_id=quote.pk, by=by)
             return Response(QuoteSerializer(quote).data)
         policy = services.policy_issue(quote_id=quote.pk, by=by)
-        return Response(issued_policy(policy))
+        return Response(rendered_policy(policy))

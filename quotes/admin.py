@@ -61,7 +61,7 @@ class QuoteAdmin(SimpleHistoryAdmin):
     list_select_related = ("customer", "product")
     raw_id_fields = ("customer",)
     readonly_fields = [field.name for field in Quote._meta.fields]
-    actions = ["accept_quotes"]
+    actions = ["accept_quotes", "decline_quotes"]
 
     def has_add_permission(self, request):
         return False
@@ -69,12 +69,19 @@ class QuoteAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Accept the selected quotes")
-    def accept_quotes(self, request, queryset):
+    def _apply(self, request, queryset, service, done: str):
         for quote in queryset:
             try:
-                services.quote_accept(quote_id=quote.pk, by=request.user)
+                service(quote_id=quote.pk, by=request.user)
             except Conflict as exc:
                 self.message_user(request, exc.detail, messages.ERROR)
             else:
-                self.message_user(request, f"Quote {quote.pk} accepted.", messages.SUCCESS)
+                self.message_user(request, f"Quote {quote.pk} {done}.", messages.SUCCESS)
+
+    @admin.action(description="Accept the selected quotes")
+    def accept_quotes(self, request, queryset):
+        self._apply(request, queryset, services.quote_accept, "accepted")
+
+    @admin.action(description="Decline the selected quotes (the customer said no)")
+    def decline_quotes(self, request, queryset):
+        self._apply(request, queryset, services.quote_decline, "declined")

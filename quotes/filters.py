@@ -18,7 +18,9 @@ class ProductCodeFilter(django_filters.ModelChoiceFilter):
 
 class QuoteFilter(FilterSet):
     customer = IdFilter(field_name="customer_id", label="Customer id.")
-    state = django_filters.ChoiceFilter(choices=Quote.State.choices)
+    state = django_filters.ChoiceFilter(
+        field_name="current_state", choices=Quote.State.choices, label="Current state."
+    )
     type = ProductCodeFilter(field_name="product")
 
     class Meta:

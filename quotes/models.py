@@ -1,6 +1,9 @@
+import datetime as dt
+
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -21,6 +24,9 @@ class Product(models.Model):
     max_age = models.PositiveSmallIntegerField()
     minimum_premium = models.DecimalField(**MONEY, validators=POSITIVE)
     quote_validity_days = models.PositiveSmallIntegerField(default=30)
+    cooling_off_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Cancellations in the first days of cover refund the whole premium."
+    )
     is_active = models.BooleanField(
         default=True, help_text="Inactive products are hidden from the API and cannot be quoted."
     )
@@ -79,6 +85,29 @@ class QuoteState(models.TextChoices):
     QUOTED = "quoted"
     ACCEPTED = "accepted"
     PAID = "paid"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+# States whose quote can still be used, until `valid_until` passes.
+OPEN_STATES = (QuoteState.QUOTED, QuoteState.ACCEPTED)
+
+
+class QuoteQuerySet(models.QuerySet):
+    def with_current_state(self, now: dt.datetime | None = None):
+        """Annotate `current_state`: an open quote past `valid_until` reads as expired,
+        whether or not `expire_quotes` has recorded it yet."""
+        return self.annotate(
+            current_state=Case(
+                When(
+                    state__in=OPEN_STATES,
+                    valid_until__lt=now or timezone.now(),
+                    then=Value(QuoteState.EXPIRED),
+                ),
+                default=F("state"),
+                output_field=models.CharField(),
+            )
+        )
 
 
 class Quote(models.Model):
@@ -88,9 +117,11 @@ class Quote(models.Model):
 
     # Each state and the states it may become; every change goes through services.
     TRANSITIONS: dict[str, set[str]] = {
-        State.QUOTED: {State.ACCEPTED},
-        State.ACCEPTED: {State.PAID},
+        State.QUOTED: {State.ACCEPTED, State.DECLINED, State.EXPIRED},
+        State.ACCEPTED: {State.PAID, State.DECLINED, State.EXPIRED},
         State.PAID: set(),
+        State.DECLINED: set(),
+        State.EXPIRED: set(),
     }
 
     customer = models.ForeignKey(
@@ -109,12 +140,14 @@ class Quote(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    objects = QuoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
         indexes = [
             models.Index(fields=["customer", "id"], name="quote_customer_idx"),
             models.Index(fields=["state", "id"], name="quote_state_idx"),
+            models.Index(fields=["state", "valid_until"], name="quote_expiry_idx"),
             models.Index(fields=["product", "id"], name="quote_product_idx"),
         ]
         constraints = [
@@ -130,3 +163,18 @@ class Quote(models.Model):
 
     def can_become(self, state: str) -> bool:
         return state in self.TRANSITIONS.get(self.state, set())
+
+    def state_at(self, now: dt.datetime) -> str:
+        if self.state in OPEN_STATES and now > self.valid_until:
+            return QuoteState.EXPIRED
+        return self.state
+
+    @property
+    def current_state(self) -> str:
+        """The state clients see: annotated by `with_current_state()`, or computed now."""
+        annotated = self.__dict__.get("current_state")
+        return annotated or self.state_at(timezone.now())
+
+    @current_state.setter
+    def current_state(self, value: str) -> None:
+        self.__dict__["current_state"] = value

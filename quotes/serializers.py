@@ -52,7 +52,12 @@ class QuoteSerializer(serializers.Serializer):
     age_band = serializers.CharField(read_only=True)
     rated_age = serializers.IntegerField(read_only=True)
     valid_until = serializers.DateTimeField(read_only=True)
-    state = serializers.ChoiceField(choices=Quote.State.choices, read_only=True)
+    state = serializers.ChoiceField(
+        source="current_state",
+        choices=Quote.State.choices,
+        read_only=True,
+        help_text="An open quote past `valid_until` reads as expired.",
+    )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -101,6 +106,10 @@ class QuoteCreateInputSerializer(StrictInputSerializer):
             )
         attrs["product"] = by_id or by_code
         return attrs
+
+
+class QuoteDeclineInputSerializer(StrictInputSerializer):
+    reason = CharField(required=False, max_length=200, help_text="Why the customer said no.")
 
 
 class QuoteRestatementSerializer(StrictInputSerializer):

@@ -12,7 +12,7 @@ from customers.models import Customer
 from myproject.exceptions import Conflict
 
 from . import pricing
-from .models import Product, Quote
+from .models import OPEN_STATES, Product, Quote
 
 Actor = AbstractBaseUser | None
 
@@ -34,8 +34,10 @@ def quote_create(
     quoted_premium: Decimal | None = None,
     by: Actor = None,
     now: dt.datetime | None = None,
+    rated_on: dt.date | None = None,
 ) -> Quote:
-    """Price a quote for the customer's age today; nothing is stored if any check fails.
+    """Price a quote for the customer's age today (or on `rated_on`, e.g. a renewal's start);
+    nothing is stored if any check fails.
 
     `age_band` and `quoted_premium` are what the client believes: a different band is a
     client error (400), a different price means the client showed a stale price (409).
@@ -49,7 +51,7 @@ def quote_create(
                 f"{product.max_cover} {product.currency}."
             }
         )
-    age = pricing.age_on(customer.dob, timezone.localdate(now))
+    age = pricing.age_on(customer.dob, rated_on or timezone.localdate(now))
     band = pricing.band_for_age(product_bands(product), age)
     if not product.min_age <= age <= product.max_age or band is None:
         raise ValidationError(
@@ -121,17 +123,17 @@ def quote_transition(
 
     Call inside a transaction with the row locked (see `lock_quote`).
     """
+    now = now or timezone.now()
+    if to != Quote.State.EXPIRED and quote.state_at(now) == Quote.State.EXPIRED:
+        raise Conflict(
+            f"Quote {quote.pk} expired at {quote.valid_until.isoformat()}; ask for a new quote.",
+            code="quote_expired",
+            state=Quote.State.EXPIRED,
+        )
     if not quote.can_become(to):
         raise Conflict(
             f"Quote {quote.pk} is {quote.state} and cannot become {to}.",
             code="invalid_transition",
-            state=quote.state,
-        )
-    now = now or timezone.now()
-    if now > quote.valid_until:
-        raise Conflict(
-            f"Quote {quote.pk} expired at {quote.valid_until.isoformat()}; ask for a new quote.",
-            code="quote_expired",
             state=quote.state,
         )
     mismatches = quote_mismatches(quote, restated or {})
@@ -158,3 +160,32 @@ def quote_accept(*, quote_id: int, by: Actor = None, restated: dict | None = Non
     """The customer accepts the offer; only a quoted, unexpired quote can be accepted."""
     quote = lock_quote(quote_id)
     return quote_transition(quote=quote, to=Quote.State.ACCEPTED, by=by, restated=restated)
+
+
+@transaction.atomic
+def quote_decline(*, quote_id: int, by: Actor = None, reason: str | None = None) -> Quote:
+    """The customer says no to a quoted or accepted (not yet paid) quote."""
+    quote = lock_quote(quote_id)
+    return quote_transition(quote=quote, to=Quote.State.DECLINED, by=by, reason=reason)
+
+
+def quote_expire_stale(*, batch_size: int = 500, now: dt.datetime | None = None) -> int:
+    """Record `expired` for open quotes past `valid_until`; returns how many.
+
+    Each batch is one transaction whose rows are locked and re-checked, skipping rows another
+    worker holds, so several machines may run it at once and running it again does nothing.
+    """
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Quote.objects.select_for_update(skip_locked=True)
+                .filter(state__in=OPEN_STATES, valid_until__lt=now)
+                .order_by("id")[:batch_size]
+            )
+            for quote in batch:
+                quote_transition(quote=quote, to=Quote.State.EXPIRED, reason="validity ended")
+        expired += len(batch)
+        if len(batch) < batch_size:
+            return expired

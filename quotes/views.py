@@ -15,6 +15,7 @@ from .models import AgeBand, Product, Quote
 from .serializers import (
     ProductSerializer,
     QuoteCreateInputSerializer,
+    QuoteDeclineInputSerializer,
     QuoteRestatementSerializer,
     QuoteSerializer,
 )
@@ -41,6 +42,10 @@ class QuoteViewSet(
 ):
     partner_path = "customer__partner"
     queryset = Quote.objects.select_related("product").order_by("id")
+
+    def get_queryset(self):
+        return super().get_queryset().with_current_state()
+
     serializer_class = QuoteSerializer
     filterset_class = QuoteFilter
 
@@ -79,5 +84,23 @@ class QuoteViewSet(
         params.is_valid(raise_exception=True)
         quote = services.quote_accept(
             quote_id=quote.pk, by=acting_user(request), restated=params.restated()
+        )
+        return Response(QuoteSerializer(quote).data)
+
+    @extend_schema(
+        summary="Decline a quote",
+        description="The customer says no. A quoted or accepted quote becomes declined; "
+        "a paid, declined or expired one gives 409.",
+        request=QuoteDeclineInputSerializer,
+        responses={200: QuoteSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def decline(self, request, pk=None):
+        quote = self.get_object()
+        params = QuoteDeclineInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        quote = services.quote_decline(
+            quote_id=quote.pk, by=acting_user(request), reason=params.validated_data.get("reason")
         )
         return Response(QuoteSerializer(quote).data)

@@ -8,8 +8,13 @@ from quotes.models import Quote
 
 pytestmark = pytest.mark.django_db
 
-# Each quote action and the state it moves the quote to.
-ACTIONS = {"accept": Quote.State.ACCEPTED, "pay": Quote.State.PAID}
+# Each quote action and the state it moves the quote to; `expired` is recorded by the
+# expire_quotes job, never asked for.
+ACTIONS = {
+    "accept": Quote.State.ACCEPTED,
+    "pay": Quote.State.PAID,
+    "decline": Quote.State.DECLINED,
+}
 REFUSED = [
     (state, action)
     for state in Quote.State.values
@@ -20,7 +25,7 @@ REFUSED = [
 
 def test_every_declared_transition_has_an_action():
     targets = {target for targets in Quote.TRANSITIONS.values() for target in targets}
-    assert targets == set(ACTIONS.values())
+    assert targets == {*ACTIONS.values(), Quote.State.EXPIRED}
 
 
 @pytest.mark.parametrize(("state", "action"), REFUSED)
@@ -31,7 +36,8 @@ def test_every_refused_action_is_409_and_changes_nothing(api, quote, state, acti
     response = api.post(f"/api/v1/quotes/{quote.pk}/{action}/")
 
     assert response.status_code == 409
-    assert response.json()["code"] == "invalid_transition"
+    expected = "quote_expired" if state == Quote.State.EXPIRED else "invalid_transition"
+    assert response.json()["code"] == expected
     assert response.json()["state"] == state
     quote.refresh_from_db()
     assert quote.state == state

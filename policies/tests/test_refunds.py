@@ -1,0 +1,66 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from policies.refunds import cancellation_refund
+
+PREMIUM = Decimal("100.00")
+
+
+def refund(start, end, effective, cooling_off_days=14, premium=PREMIUM):
+    return cancellation_refund(
+        premium=premium,
+        start=start,
+        end=end,
+        effective=effective,
+        cooling_off_days=cooling_off_days,
+        currency="AED",
+    )
+
+
+YEAR_2026 = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))  # 365 days
+LEAP_TERM = (dt.date(2027, 3, 1), dt.date(2028, 2, 29))  # 366 days, through 29 February
+
+
+@pytest.mark.parametrize("days_in", [0, 1, 13])
+def test_within_the_cooling_off_period_the_whole_premium_is_refunded(days_in):
+    start, end = YEAR_2026
+
+    assert refund(start, end, start + dt.timedelta(days=days_in)) == PREMIUM
+
+
+@pytest.mark.parametrize(
+    ("term", "effective", "expected"),
+    [
+        # day 15: 351 unused days of 365 -> 96.164... -> 96.16
+        (YEAR_2026, dt.date(2026, 1, 15), Decimal("96.16")),
+        # 1 July: 184 unused days of 365 -> 50.410... -> 50.41
+        (YEAR_2026, dt.date(2026, 7, 1), Decimal("50.41")),
+        # the last day: 1 unused day of 365 -> 0.273... -> 0.27
+        (YEAR_2026, dt.date(2026, 12, 31), Decimal("0.27")),
+        # leap term, 1 September: 182 unused days of 366 -> 49.726... -> 49.73
+        (LEAP_TERM, dt.date(2027, 9, 1), Decimal("49.73")),
+        # leap term, 29 February itself: 1 of 366 -> 0.273... -> 0.27
+        (LEAP_TERM, dt.date(2028, 2, 29), Decimal("0.27")),
+    ],
+)
+def test_later_cancellations_refund_the_unused_days_pro_rata(term, effective, expected):
+    assert refund(*term, effective) == expected
+
+
+def test_the_first_day_after_cooling_off_is_pro_rata():
+    start, end = YEAR_2026
+
+    assert refund(start, end, start + dt.timedelta(days=14)) == Decimal("96.16")
+
+
+def test_pro_rata_rounds_half_up_once():
+    # 183 unused days of 366 is exactly half: 100.01 / 2 = 50.005 -> 50.01, not 50.00
+    assert refund(*LEAP_TERM, dt.date(2027, 8, 31), premium=Decimal("100.01")) == Decimal("50.01")
+
+
+def test_a_refund_is_never_more_than_the_premium():
+    start, end = YEAR_2026
+
+    assert refund(start, end, start - dt.timedelta(days=1), cooling_off_days=0) == PREMIUM
