@@ -37,6 +37,17 @@ class PolicyQuerySet(models.QuerySet):
             )
         )
 
+    def in_current_state(self, state: str, today: dt.date | None = None):
+        """Policies whose current state is `state`, as conditions on indexed columns."""
+        today = today or timezone.localdate()
+        if state == PolicyState.EXPIRED:
+            return self.filter(
+                Q(state=PolicyState.EXPIRED) | Q(state=PolicyState.ACTIVE, end_date__lt=today)
+            )
+        if state == PolicyState.ACTIVE:
+            return self.filter(state=state, end_date__gte=today)
+        return self.filter(state=state)
+
 
 class Policy(models.Model):
     """The contract issued when a quote is paid; its id is the quote's id.

@@ -19,10 +19,13 @@ class ProductCodeFilter(django_filters.ModelChoiceFilter):
 class QuoteFilter(FilterSet):
     customer = IdFilter(field_name="customer_id", label="Customer id.")
     state = django_filters.ChoiceFilter(
-        field_name="current_state", choices=Quote.State.choices, label="Current state."
+        method="filter_state", choices=Quote.State.choices, label="Current state."
     )
     type = ProductCodeFilter(field_name="product")
 
     class Meta:
         model = Quote
         fields = ["customer", "state", "type"]
+
+    def filter_state(self, queryset, name, value):
+        return queryset.in_current_state(value)

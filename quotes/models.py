@@ -109,6 +109,17 @@ class QuoteQuerySet(models.QuerySet):
             )
         )
 
+    def in_current_state(self, state: str, now: dt.datetime | None = None):
+        """Quotes whose current state is `state`, as conditions on indexed columns."""
+        now = now or timezone.now()
+        if state == QuoteState.EXPIRED:
+            return self.filter(
+                Q(state=QuoteState.EXPIRED) | Q(state__in=OPEN_STATES, valid_until__lt=now)
+            )
+        if state in OPEN_STATES:
+            return self.filter(state=state, valid_until__gte=now)
+        return self.filter(state=state)
+
 
 class Quote(models.Model):
     """A priced offer to one customer. The premium is fixed when priced, never recomputed."""

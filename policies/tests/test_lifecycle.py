@@ -10,7 +10,7 @@ from django.utils import timezone
 from customers.tests.factories import CustomerFactory
 from policies.models import Payment, Policy
 from policies.refunds import cancellation_refund
-from policies.services import policy_issue, policy_term
+from policies.services import policy_cancel, policy_expire_ended, policy_issue, policy_term
 from quotes.models import Quote
 from quotes.services import quote_accept, quote_create
 
@@ -375,3 +375,22 @@ def test_a_customer_too_old_at_renewal_is_refused(api, partner, personal_acciden
     assert response.status_code == 400
     assert "customer" in response.json()["errors"]
     assert Policy.objects.get().renewal_quote is None
+
+
+def test_the_policy_state_filter_agrees_with_the_state_every_read_shows(
+    customer, personal_accident
+):
+    recorded = set_term(issue(customer, personal_accident), TODAY() - dt.timedelta(days=500))
+    policy_expire_ended()  # recorded as expired; the next one only reads as expired
+    set_term(issue(customer, personal_accident), TODAY() - dt.timedelta(days=400))
+    issue(customer, personal_accident)
+    cancelled = issue(customer, personal_accident)
+    policy_cancel(policy_id=cancelled.pk, reason="other")
+
+    annotated = Policy.objects.with_current_state()
+    for state in Policy.State.values:
+        shown = {p.pk for p in annotated if p.current_state == state}
+        assert shown, state
+        assert set(Policy.objects.in_current_state(state).values_list("pk", flat=True)) == shown
+    recorded.refresh_from_db()
+    assert recorded.state == "expired"

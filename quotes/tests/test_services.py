@@ -1,11 +1,13 @@
+import datetime as dt
 import itertools
 
 import pytest
+from django.utils import timezone
 
 from conftest import move_quote_to
 from myproject.exceptions import Conflict
 from quotes.models import Quote
-from quotes.services import quote_transition
+from quotes.services import quote_create, quote_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +57,30 @@ def test_an_allowed_transition_is_recorded_with_its_reason(quote, source, target
     assert quote.state == target
     latest = quote.history.latest()
     assert (latest.state, latest.history_change_reason) == (target, "test")
+
+
+def test_the_state_filter_agrees_with_the_state_every_read_shows(customer, personal_accident):
+    for state in Quote.State.values:
+        for days_ago in (0, 40):  # fresh, and past its validity
+            fresh = quote_create(
+                customer=customer,
+                product=personal_accident,
+                now=timezone.now() - dt.timedelta(days=days_ago),
+            )
+            if state != Quote.State.EXPIRED or days_ago == 0:
+                move_quote_to_anyway(fresh, state)
+
+    annotated = Quote.objects.with_current_state()
+    for state in Quote.State.values:
+        shown = {q.pk for q in annotated if q.current_state == state}
+        assert set(Quote.objects.in_current_state(state).values_list("pk", flat=True)) == shown
+
+
+def move_quote_to_anyway(quote, state):
+    """Set-up that reaches any state, even past `valid_until` (the rules would refuse)."""
+    valid_until = quote.valid_until
+    quote.valid_until = timezone.now() + dt.timedelta(days=1)
+    quote.save()
+    quote = move_quote_to(quote, state)
+    quote.valid_until = valid_until
+    quote.save()
