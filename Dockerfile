@@ -11,7 +11,7 @@ RUN pip install -r requirements.txt
 
 COPY . .
 # Static files (admin, Swagger UI) are collected into the image and served by WhiteNoise.
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput --verbosity 0 \
+RUN python manage.py collectstatic --noinput --verbosity 0 \
     && useradd --create-home --uid 10001 app \
     && chown app /app
 

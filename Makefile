@@ -36,7 +36,6 @@ test: install
 	$(BIN)/pytest
 
 # Lint, formatting, migrations and the OpenAPI schema.
-check: export SECRET_KEY ?= check-only-not-secret
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

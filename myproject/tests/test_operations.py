@@ -17,16 +17,21 @@ from customers.models import Partner
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def python(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run Python in the project as a fresh shell would, without DEBUG or SECRET_KEY."""
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return python("manage.py", *args, **env)
 
 
 def test_the_deploy_check_passes_with_production_values():
@@ -46,11 +51,19 @@ def test_the_deploy_check_passes_with_production_values():
     assert "no issues" in result.stdout
 
 
-def test_without_a_secret_key_and_debug_the_project_refuses_to_start():
-    result = manage("check")
+@pytest.mark.parametrize("server", ["myproject.wsgi", "myproject.asgi"])
+def test_without_a_secret_key_and_debug_the_server_refuses_to_start(server):
+    result = python("-c", f"import {server}")
 
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_management_commands_run_without_a_secret_key():
+    result = manage("makemigrations", "--check", "--dry-run")
+
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_debug_is_off_unless_asked_for():
