@@ -5,7 +5,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from quotes.models import MONEY
+from quotes.models import MONEY, REASON_MAX_LENGTH
 
 
 class PolicyState(models.TextChoices):
@@ -21,17 +21,27 @@ class CancellationReason(models.TextChoices):
     OTHER = "other"
 
 
+def _cancelled_by(today: dt.date) -> Q:
+    """An active policy whose (scheduled) cancellation has taken effect by `today`."""
+    return Q(state=PolicyState.ACTIVE, cancelled_on__lte=today)
+
+
+def _expired_by(today: dt.date) -> Q:
+    """An active policy past its end date. A cancellation always falls within the term, so a
+    cancelled policy reads cancelled, never expired."""
+    return Q(state=PolicyState.ACTIVE, end_date__lt=today, cancelled_on__isnull=True)
+
+
 class PolicyQuerySet(models.QuerySet):
     def with_current_state(self, today: dt.date | None = None):
-        """Annotate `current_state`: an active policy past its end date reads as expired,
-        whether or not `expire_policies` has recorded it yet."""
+        """Annotate `current_state`: an active policy reads cancelled from the day a scheduled
+        cancellation takes effect, and expired after its end date, whether or not
+        `expire_policies` has recorded it yet."""
+        today = today or timezone.localdate()
         return self.annotate(
             current_state=Case(
-                When(
-                    state=PolicyState.ACTIVE,
-                    end_date__lt=today or timezone.localdate(),
-                    then=Value(PolicyState.EXPIRED),
-                ),
+                When(_cancelled_by(today), then=Value(PolicyState.CANCELLED)),
+                When(_expired_by(today), then=Value(PolicyState.EXPIRED)),
                 default=F("state"),
                 output_field=models.CharField(),
             )
@@ -41,12 +51,10 @@ class PolicyQuerySet(models.QuerySet):
         """Policies whose current state is `state`, as conditions on indexed columns."""
         today = today or timezone.localdate()
         if state == PolicyState.EXPIRED:
-            return self.filter(
-                Q(state=PolicyState.EXPIRED) | Q(state=PolicyState.ACTIVE, end_date__lt=today)
-            )
-        if state == PolicyState.ACTIVE:
-            return self.filter(state=state, end_date__gte=today)
-        return self.filter(state=state)
+            return self.filter(Q(state=state) | _expired_by(today))
+        if state == PolicyState.CANCELLED:
+            return self.filter(Q(state=state) | _cancelled_by(today))
+        return self.filter(state=state).exclude(_cancelled_by(today) | _expired_by(today))
 
 
 class Policy(models.Model):
@@ -82,7 +90,15 @@ class Policy(models.Model):
         max_length=32, choices=CancellationReason.choices, blank=True
     )
     cancelled_on = models.DateField(
-        null=True, blank=True, help_text="The first day without cover after a cancellation."
+        null=True,
+        blank=True,
+        help_text="The first day without cover after a cancellation; while it lies ahead the "
+        "policy stays active.",
+    )
+    cancellation_note = models.CharField(
+        max_length=REASON_MAX_LENGTH,
+        blank=True,
+        help_text="Staff's explanation of a backdated cancellation.",
     )
     renewal_quote = models.OneToOneField(
         "quotes.Quote",
@@ -95,7 +111,9 @@ class Policy(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        history_change_reason_field=models.CharField(max_length=REASON_MAX_LENGTH, null=True)
+    )
     objects = PolicyQuerySet.as_manager()
 
     class Meta:
@@ -106,6 +124,7 @@ class Policy(models.Model):
             models.Index(fields=["product", "quote"], name="policy_product_idx"),
             models.Index(fields=["state", "quote"], name="policy_state_idx"),
             models.Index(fields=["state", "end_date"], name="policy_expiry_idx"),
+            models.Index(fields=["state", "cancelled_on"], name="policy_cancellation_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -123,9 +142,26 @@ class Policy(models.Model):
         return state in self.TRANSITIONS.get(self.state, set())
 
     def state_on(self, day: dt.date) -> str:
-        if self.state == PolicyState.ACTIVE and day > self.end_date:
-            return PolicyState.EXPIRED
+        if self.state == PolicyState.ACTIVE:
+            if self.cancelled_on is not None and day >= self.cancelled_on:
+                return PolicyState.CANCELLED
+            if day > self.end_date:
+                return PolicyState.EXPIRED
         return self.state
+
+    @property
+    def cancelled_from(self) -> dt.date | None:
+        """The first day without cover, once a cancellation has taken effect."""
+        if self.current_state == PolicyState.CANCELLED:
+            return self.cancelled_on
+        return None
+
+    @property
+    def cancels_on(self) -> dt.date | None:
+        """The day a scheduled cancellation takes effect, while it still lies ahead."""
+        if self.current_state == PolicyState.ACTIVE:
+            return self.cancelled_on
+        return None
 
     @property
     def current_state(self) -> str:

@@ -6,26 +6,27 @@ from quotes.models import Quote
 from .models import Policy
 
 
-def actor_name(user) -> str | None:
-    """The partner's name for a partner's user, the username for staff."""
+def actor_name(user, *, viewer) -> str | None:
+    """The partner's name for a partner's user; for the insurer's staff, the username to
+    other staff and just `staff` to partners."""
     if user is None:
         return None
     partner = partner_of(user)
-    return partner.name if partner else user.get_username()
+    if partner is not None:
+        return partner.name
+    return user.get_username() if viewer.is_staff else "staff"
 
 
-def _entry(record) -> dict:
-    entry = {
+def _entry(record, *, viewer) -> dict:
+    return {
         "state": record.state,
         "at": record.history_date,
-        "by": actor_name(record.history_user),
+        "by": actor_name(record.history_user, viewer=viewer),
+        "reason": record.history_change_reason or None,
     }
-    if record.history_change_reason:
-        entry["reason"] = record.history_change_reason
-    return entry
 
 
-def policy_history(policy: Policy) -> list[dict]:
+def policy_history(policy: Policy, *, viewer) -> list[dict]:
     """The contract's states oldest first: the quote's, then the policy's.
 
     The quote's own `paid` state is left out: the policy's `active` entry stands for it.
@@ -43,5 +44,5 @@ def policy_history(policy: Policy) -> list[dict]:
     entries: list[dict] = []
     for record in [*quote_records, *policy_records]:
         if not entries or entries[-1]["state"] != record.state:
-            entries.append(_entry(record))
+            entries.append(_entry(record, viewer=viewer))
     return entries

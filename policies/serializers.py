@@ -4,8 +4,8 @@ from rest_framework import serializers
 from customers.access import ScopedPrimaryKeyRelatedField
 from customers.models import Customer
 from customers.serializers import CustomerSerializer
-from myproject.api import BooleanField, DateField, StrictInputSerializer, id_field
-from quotes.models import Quote
+from myproject.api import BooleanField, CharField, DateField, StrictInputSerializer, id_field
+from quotes.models import REASON_MAX_LENGTH, Quote
 from quotes.serializers import (
     QuoteRestatementSerializer,
     active_products,
@@ -47,7 +47,16 @@ class PolicySerializer(serializers.Serializer):
         choices=CancellationReason.choices, read_only=True, allow_blank=True
     )
     cancelled_on = DateField(
-        read_only=True, allow_null=True, help_text="First day without cover, if cancelled."
+        source="cancelled_from",
+        read_only=True,
+        allow_null=True,
+        help_text="First day without cover, once cancelled.",
+    )
+    cancels_on = DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="A scheduled cancellation: the first day without cover, while it lies ahead "
+        "(the policy stays active until then; its refund is already shown).",
     )
     renewal_quote = serializers.IntegerField(
         source="renewal_quote_id", read_only=True, allow_null=True
@@ -74,8 +83,13 @@ class PolicySerializer(serializers.Serializer):
 class HistoryEntrySerializer(serializers.Serializer):
     state = serializers.CharField(read_only=True)
     at = serializers.DateTimeField(read_only=True)
-    by = serializers.CharField(read_only=True, allow_null=True, help_text="Who made the change.")
-    reason = serializers.CharField(read_only=True, required=False)
+    by = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="Who made the change: the partner's name, `staff` for the insurer's staff, "
+        "or null for scheduled jobs.",
+    )
+    reason = serializers.CharField(read_only=True, allow_null=True, help_text="Why, if known.")
 
 
 class PaymentInputSerializer(StrictInputSerializer):
@@ -105,8 +119,14 @@ class CancelInputSerializer(StrictInputSerializer):
     )
     effective_date = DateField(
         required=False,
-        help_text="The first day without cover: from the start date to the end date; "
-        "today by default.",
+        help_text="The first day without cover, within the term and not before today (today "
+        "by default); a later date schedules the cancellation. Only staff may backdate.",
+    )
+    note = CharField(
+        required=False,
+        default="",
+        max_length=REASON_MAX_LENGTH,
+        help_text="Staff only, and required to backdate: why.",
     )
 
 

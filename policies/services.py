@@ -41,21 +41,36 @@ def policy_issue(
     amount: Decimal | None = None,
     restated: dict | None = None,
     by: Actor = None,
+    today: dt.date | None = None,
 ) -> Policy:
     """Take payment for an accepted, unexpired quote and issue its policy, active at once.
 
-    A card payment succeeds at once; an invoice stays pending, to be invoiced later.
+    A card payment succeeds at once; an invoice stays pending, to be invoiced later. A renewal
+    quote is paid only while the policy it renews is still active with no cancellation
+    ahead; its cover starts the day after that policy ends, never before the day it is paid.
     """
+    today = today or timezone.localdate()
+    # Lock the renewed policy before the quote, in the order policy_cancel locks them.
+    renewed_id = (
+        Policy.objects.filter(renewal_quote_id=quote_id).values_list("pk", flat=True).first()
+    )
+    renewed = lock_policy(renewed_id) if renewed_id is not None else None
     quote = lock_quote(quote_id)
     quote_transition(quote=quote, to=Quote.State.PAID, by=by, restated=restated)
+    if renewed is not None and (
+        renewed.state_on(today) != Policy.State.ACTIVE or renewed.cancelled_on is not None
+    ):
+        raise Conflict(
+            f"Quote {quote.pk} renews policy {renewed.number}, which is cancelled or ended.",
+            code="invalid_transition",
+            state=quote.state,
+        )
     if amount is not None and amount != quote.premium:
         raise ValidationError(  # the transaction rolls the transition back
             {"amount": f"The amount must equal the premium, {quote.premium} {quote.currency}."}
         )
-    # A renewal's cover starts the day after the policy it renews ends; others start today.
-    renewed = Policy.objects.filter(renewal_quote=quote).first()
     start, end = policy_term(
-        renewed.end_date + dt.timedelta(days=1) if renewed else timezone.localdate()
+        max(renewed.end_date + dt.timedelta(days=1), today) if renewed else today
     )
     policy = Policy(
         quote=quote,
@@ -100,6 +115,30 @@ def lock_policy(policy_id: int) -> Policy:
     )
 
 
+def policy_check_transition(*, policy: Policy, to: str, today: dt.date) -> None:
+    """Refuse (409) a move TRANSITIONS does not allow from the state the policy reads today."""
+    lapsed = policy.state_on(today)
+    # A policy that has ended or been cancelled by date may only have that recorded.
+    if lapsed != policy.state and to != lapsed:
+        if lapsed == Policy.State.EXPIRED:
+            raise Conflict(
+                f"Policy {policy.number} ended on {policy.end_date:%d-%m-%Y}.",
+                code="policy_expired",
+                state=lapsed,
+            )
+        raise Conflict(
+            f"Policy {policy.number} was cancelled from {policy.cancelled_on:%d-%m-%Y}.",
+            code="invalid_transition",
+            state=lapsed,
+        )
+    if not policy.can_become(to):
+        raise Conflict(
+            f"Policy {policy.number} is {policy.state} and cannot become {to}.",
+            code="invalid_transition",
+            state=policy.state,
+        )
+
+
 def policy_transition(
     *,
     policy: Policy,
@@ -109,19 +148,7 @@ def policy_transition(
     today: dt.date | None = None,
 ) -> Policy:
     """Move a locked policy to `to` if TRANSITIONS allows it, recording who and why."""
-    today = today or timezone.localdate()
-    if to != Policy.State.EXPIRED and policy.state_on(today) == Policy.State.EXPIRED:
-        raise Conflict(
-            f"Policy {policy.number} ended on {policy.end_date:%d-%m-%Y}.",
-            code="policy_expired",
-            state=Policy.State.EXPIRED,
-        )
-    if not policy.can_become(to):
-        raise Conflict(
-            f"Policy {policy.number} is {policy.state} and cannot become {to}.",
-            code="invalid_transition",
-            state=policy.state,
-        )
+    policy_check_transition(policy=policy, to=to, today=today or timezone.localdate())
     policy.state = to
     policy._history_user = by
     policy._change_reason = reason
@@ -135,30 +162,42 @@ def policy_cancel(
     policy_id: int,
     reason: str,
     effective_date: dt.date | None = None,
+    note: str = "",
     by: Actor = None,
     today: dt.date | None = None,
 ) -> Policy:
-    """Cancel an active policy; cover stops on `effective_date` (today by default).
+    """Cancel an active policy; cover stops on `effective_date`, the first day without cover
+    (today by default, or the start of a policy not begun yet).
 
-    A card charge is refunded in full within the cooling-off period, pro rata after it; a
-    pending invoice is cancelled instead and nothing is refunded.
+    The refund is judged on the day of the request (see refunds.py), paid at once and shown on
+    the policy; a pending invoice is cancelled instead and nothing is refunded. A date ahead
+    schedules the cancellation: the policy stays active until then. Only staff may backdate,
+    saying why in `note`. Cancelling declines the policy's open renewal quote.
     """
     today = today or timezone.localdate()
     policy = lock_policy(policy_id)
-    effective = effective_date or today
     # State first: an ended or cancelled policy is a conflict whatever the date.
-    if policy.state_on(today) == Policy.State.ACTIVE and not (
-        policy.start_date <= effective <= policy.end_date
-    ):
-        raise ValidationError(
-            {
-                "effective_date": f"Choose a date from {policy.start_date:%d-%m-%Y} to "
-                f"{policy.end_date:%d-%m-%Y}, the policy's term."
-            }
+    policy_check_transition(policy=policy, to=Policy.State.CANCELLED, today=today)
+    if policy.cancelled_on is not None:
+        raise Conflict(
+            f"Policy {policy.number} is already cancelled from {policy.cancelled_on:%d-%m-%Y}.",
+            code="invalid_transition",
+            state=Policy.State.ACTIVE,
         )
+    effective = effective_date or max(today, policy.start_date)
+    _check_effective_date(policy, effective, note=note, by=by, today=today)
     policy.cancellation_reason = reason
+    policy.cancellation_note = note
     policy.cancelled_on = effective
-    policy_transition(policy=policy, to=Policy.State.CANCELLED, by=by, reason=reason, today=today)
+    if effective <= today:
+        policy_transition(
+            policy=policy, to=Policy.State.CANCELLED, by=by, reason=reason, today=today
+        )
+    else:  # scheduled: expire_policies records `cancelled` on the day
+        policy._history_user = by
+        policy._change_reason = f"{reason}, from {effective:%d-%m-%Y}"
+        policy.save()
+    _decline_open_renewal(policy, by=by)
     charge = Payment.objects.select_for_update().get(policy=policy, kind=Payment.Kind.CHARGE)
     if charge.status == Payment.Status.PENDING:
         charge.status = Payment.Status.CANCELLED
@@ -169,6 +208,7 @@ def policy_cancel(
         start=policy.start_date,
         end=policy.end_date,
         effective=effective,
+        requested_on=today,
         cooling_off_days=policy.product.cooling_off_days,
         currency=policy.currency,
     )
@@ -185,28 +225,58 @@ def policy_cancel(
     return policy
 
 
+def _check_effective_date(
+    policy: Policy, effective: dt.date, *, note: str, by: Actor, today: dt.date
+) -> None:
+    if not policy.start_date <= effective <= policy.end_date:
+        raise ValidationError(
+            {
+                "effective_date": f"Choose a date from {policy.start_date:%d-%m-%Y} to "
+                f"{policy.end_date:%d-%m-%Y}, the policy's term."
+            }
+        )
+    if effective < today and not (by is not None and by.is_staff):
+        raise ValidationError({"effective_date": "A cancellation cannot take effect before today."})
+    if effective < today and not note:
+        raise ValidationError({"note": "Say why the cancellation is backdated."})
+
+
+def _decline_open_renewal(policy: Policy, *, by: Actor) -> None:
+    """A renewal quote must not outlive the cover it renews."""
+    if policy.renewal_quote_id is None:
+        return
+    renewal = lock_quote(policy.renewal_quote_id)
+    if renewal.current_state in OPEN_STATES:
+        quote_transition(
+            quote=renewal, to=Quote.State.DECLINED, by=by, reason="renewed policy cancelled"
+        )
+
+
 def policy_expire_ended(*, batch_size: int = 500, today: dt.date | None = None) -> int:
-    """Record `expired` for active policies past their end date; returns how many.
+    """Record `cancelled` for scheduled cancellations that have taken effect and `expired` for
+    active policies past their end date; returns how many.
 
     Batches lock and re-check their rows and skip rows another worker holds: safe from cron
     on several machines at once, and a second run does nothing.
     """
     today = today or timezone.localdate()
-    expired = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Policy.objects.select_for_update(skip_locked=True)
-                .filter(state=Policy.State.ACTIVE, end_date__lt=today)
-                .order_by("quote")[:batch_size]
-            )
-            for policy in batch:
-                policy_transition(
-                    policy=policy, to=Policy.State.EXPIRED, reason="term ended", today=today
+    recorded = 0
+    for state in (Policy.State.CANCELLED, Policy.State.EXPIRED):
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    Policy.objects.select_for_update(skip_locked=True)
+                    .filter(state=Policy.State.ACTIVE)
+                    .in_current_state(state, today=today)
+                    .order_by("quote")[:batch_size]
                 )
-        expired += len(batch)
-        if len(batch) < batch_size:
-            return expired
+                for policy in batch:
+                    reason = policy.cancellation_reason or "term ended"
+                    policy_transition(policy=policy, to=state, reason=reason, today=today)
+            recorded += len(batch)
+            if len(batch) < batch_size:
+                break
+    return recorded
 
 
 @transaction.atomic
@@ -222,6 +292,12 @@ def policy_renew(*, policy_id: int, by: Actor = None, today: dt.date | None = No
     if state != Policy.State.ACTIVE:
         raise Conflict(
             f"Policy {policy.number} is {state}; only an active policy can be renewed.",
+            code="invalid_transition",
+            state=state,
+        )
+    if policy.cancelled_on is not None:
+        raise Conflict(
+            f"Policy {policy.number} is cancelled from {policy.cancelled_on:%d-%m-%Y}.",
             code="invalid_transition",
             state=state,
         )
@@ -248,6 +324,9 @@ def policy_renew(*, policy_id: int, by: Actor = None, today: dt.date | None = No
         cover=policy.cover,
         by=by,
         rated_on=policy.end_date + dt.timedelta(days=1),
+        # Usable until the end of the cover it renews at the latest, so that cover never
+        # starts before the day it is paid.
+        expires_by=timezone.make_aware(dt.datetime.combine(policy.end_date, dt.time.max)),
     )
     policy.renewal_quote = quote
     policy._history_user = by

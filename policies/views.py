@@ -69,16 +69,21 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, **kwargs):
         policy = self.get_object()
-        return Response(HistoryEntrySerializer(policy_history(policy), many=True).data)
+        return Response(
+            HistoryEntrySerializer(policy_history(policy, viewer=request.user), many=True).data
+        )
 
     @extend_schema(
         summary="Cancel a policy",
         description=(
-            "Cover stops on `effective_date` (today by default; within the policy's term). "
-            "Within the product's cooling-off period (`cooling_off_days` from the start) the "
-            "whole premium is refunded, later the unused days pro rata; the refund appears "
-            "as `refund`. A pending invoice is cancelled instead, refunding nothing. "
-            "A cancelled or expired policy gives 409."
+            "Cover stops on `effective_date` (today by default; within the policy's term and "
+            "not before today). A later date schedules the cancellation: the policy stays "
+            "active until then and shows `cancels_on`. Asked for and taking effect within the "
+            "product's cooling-off period (`cooling_off_days` from the start), the whole "
+            "premium is refunded; otherwise the unused days pro rata. The refund is paid at "
+            "once and appears as `refund`; a pending invoice is cancelled instead, refunding "
+            "nothing. An open renewal quote is declined. A cancelled or expired policy, or one "
+            "with a cancellation already scheduled, gives 409."
         ),
         request=CancelInputSerializer,
         responses={200: PolicySerializer, 409: CONFLICT},

@@ -7,6 +7,9 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# The longest reason a client may give for a change (a decline, a cancellation note); the
+# history's reason column holds exactly this much.
+REASON_MAX_LENGTH = 200
 POSITIVE = [MinValueValidator(0)]
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code.")
 
@@ -150,7 +153,9 @@ class Quote(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        history_change_reason_field=models.CharField(max_length=REASON_MAX_LENGTH, null=True)
+    )
     objects = QuoteQuerySet.as_manager()
 
     class Meta:

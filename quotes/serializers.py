@@ -6,7 +6,7 @@ from customers.access import ScopedPrimaryKeyRelatedField
 from customers.models import Customer
 from myproject.api import BooleanField, CharField, MoneyField, StrictInputSerializer, id_field
 
-from .models import Product, Quote
+from .models import REASON_MAX_LENGTH, Product, Quote
 
 
 def money_input(**kwargs) -> MoneyField:
@@ -109,7 +109,9 @@ class QuoteCreateInputSerializer(StrictInputSerializer):
 
 
 class QuoteDeclineInputSerializer(StrictInputSerializer):
-    reason = CharField(required=False, max_length=200, help_text="Why the customer said no.")
+    reason = CharField(
+        required=False, max_length=REASON_MAX_LENGTH, help_text="Why the customer said no."
+    )
 
 
 class QuoteRestatementSerializer(StrictInputSerializer):

@@ -35,6 +35,7 @@ def quote_create(
     by: Actor = None,
     now: dt.datetime | None = None,
     rated_on: dt.date | None = None,
+    expires_by: dt.datetime | None = None,
 ) -> Quote:
     """Price a quote for the customer's age today (or on `rated_on`, e.g. a renewal's start);
     nothing is stored if any check fails.
@@ -78,6 +79,9 @@ def quote_create(
             premium=str(premium),
             currency=product.currency,
         )
+    valid_until = now + dt.timedelta(days=product.quote_validity_days)
+    if expires_by is not None:
+        valid_until = min(valid_until, expires_by)
     quote = Quote(
         customer=customer,
         product=product,
@@ -87,7 +91,7 @@ def quote_create(
         age_band=band.label,
         rated_age=age,
         rate_per_mille=band.rate_per_mille,
-        valid_until=now + dt.timedelta(days=product.quote_validity_days),
+        valid_until=valid_until,
     )
     quote.full_clean()
     quote._history_user = by

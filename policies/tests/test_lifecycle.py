@@ -17,6 +17,7 @@ from quotes.services import quote_accept, quote_create
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
+DAY = dt.timedelta(days=1)
 
 
 def issue(customer, product, **kwargs) -> Policy:
@@ -170,6 +171,7 @@ def test_a_later_cancellation_refunds_the_unused_days(api, customer, personal_ac
         start=policy.start_date,
         end=policy.end_date,
         effective=effective,
+        requested_on=TODAY(),
         cooling_off_days=14,
         currency="AED",
     )
@@ -177,6 +179,8 @@ def test_a_later_cancellation_refunds_the_unused_days(api, customer, personal_ac
     assert Decimal(response.json()["refund"]["amount"]) == expected
     assert Decimal("0") < expected < Decimal("100.00")
     assert Payment.objects.filter(kind="refund").count() == 1
+    assert response.json()["state"] == "active"  # until the effective date
+    assert response.json()["cancels_on"] == effective.strftime("%d-%m-%Y")
 
 
 def test_an_iso_effective_date_is_accepted(api, customer, personal_accident):
@@ -386,6 +390,15 @@ def test_the_policy_state_filter_agrees_with_the_state_every_read_shows(
     issue(customer, personal_accident)
     cancelled = issue(customer, personal_accident)
     policy_cancel(policy_id=cancelled.pk, reason="other")
+    scheduled = issue(customer, personal_accident)  # reads active until its date
+    policy_cancel(policy_id=scheduled.pk, reason="other", effective_date=TODAY() + DAY)
+    took_effect = set_term(issue(customer, personal_accident), TODAY() - 20 * DAY)
+    policy_cancel(  # scheduled ten days ago for three days ago: reads cancelled before the job
+        policy_id=took_effect.pk,
+        reason="other",
+        effective_date=TODAY() - 3 * DAY,
+        today=TODAY() - 10 * DAY,
+    )
 
     annotated = Policy.objects.with_current_state()
     for state in Policy.State.values:

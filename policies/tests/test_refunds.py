@@ -8,12 +8,15 @@ from policies.refunds import cancellation_refund
 PREMIUM = Decimal("100.00")
 
 
-def refund(start, end, effective, cooling_off_days=14, premium=PREMIUM):
+def refund(start, end, effective, cooling_off_days=14, premium=PREMIUM, requested_on=None):
+    """The refund of a cancellation asked for on `requested_on` (by default the day it takes
+    effect, as a partner's must)."""
     return cancellation_refund(
         premium=premium,
         start=start,
         end=end,
         effective=effective,
+        requested_on=requested_on or effective,
         cooling_off_days=cooling_off_days,
         currency="AED",
     )
@@ -64,3 +67,32 @@ def test_a_refund_is_never_more_than_the_premium():
     start, end = YEAR_2026
 
     assert refund(start, end, start - dt.timedelta(days=1), cooling_off_days=0) == PREMIUM
+
+
+def test_a_backdated_cancellation_350_days_in_refunds_only_the_days_it_leaves_uncovered():
+    start, end = YEAR_2026
+    day_351 = start + dt.timedelta(days=350)
+
+    # Asked for on day 351 but dated back into the cooling-off period: not a full refund.
+    assert refund(start, end, start + dt.timedelta(days=3), requested_on=day_351) == Decimal(
+        "99.18"  # 362 of 365 days uncovered -> 99.178... -> 99.18
+    )
+    assert refund(start, end, day_351, premium=Decimal("200.00")) == Decimal("8.22")
+
+
+def test_cooling_off_is_judged_on_the_day_of_the_request_not_the_effective_date():
+    start, end = YEAR_2026
+    requested_on = start + dt.timedelta(days=20)
+
+    assert refund(start, end, start, requested_on=requested_on) == PREMIUM  # all 365 days
+    assert refund(start, end, start + dt.timedelta(days=5), requested_on=requested_on) < PREMIUM
+
+
+def test_a_cancellation_asked_for_in_cooling_off_but_dated_after_it_is_pro_rata():
+    start, end = YEAR_2026
+
+    asked_day_2_for_day_200 = refund(
+        start, end, start + dt.timedelta(days=199), requested_on=start + dt.timedelta(days=1)
+    )
+
+    assert asked_day_2_for_day_200 == Decimal("45.48")  # 166 of 365 days -> 45.479... -> 45.48
