@@ -1,11 +1,11 @@
 """Idempotency-Key for creating and money-moving requests, after Stripe and the IETF draft.
 
 The same key (per caller, up to 255 characters, kept IDEMPOTENCY_KEY_TTL) with the same
-request (method, path, JSON body) replays the first outcome with `Idempotent-Replayed: true`
-and does nothing again; with a different request it is refused (422); while the first request
-is still running a retry is refused (409). Executed outcomes (2xx, 404, 409, ...) are stored
-in the same transaction as the work itself; validation failures (400) and server errors are
-not, so the client can fix the request or retry.
+request (operation, ids in the path, JSON body) replays the first outcome with
+`Idempotent-Replayed: true` and does nothing again; with a different request it is refused
+(422); while the first request is still running a retry is refused (409). Executed outcomes
+(2xx, 404, 409, ...) are stored in the same transaction as the work itself; validation
+failures (400) and server errors are not, so the client can fix the request or retry.
 """
 
 import datetime as dt
@@ -47,9 +47,18 @@ class _Discard(Exception):
         self.response = response
 
 
-def fingerprint(request) -> str:
+def operation(view, request) -> str:
+    """What a request does, whichever of its spellings was called (`customers/`, `customers`
+    and the seed's `create_customer` are one operation): the view, its action and the ids in
+    the path."""
+    name = getattr(view, "action", None) or request.method.lower()
+    ids = ",".join(f"{key}={value}" for key, value in sorted(view.kwargs.items()))
+    return f"{type(view).__module__}.{type(view).__qualname__}.{name}({ids})"
+
+
+def fingerprint(view, request) -> str:
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+    return hashlib.sha256(f"{operation(view, request)}\n{body}".encode()).hexdigest()
 
 
 def _claim(*, user, key: str, digest: str) -> tuple[IdempotencyKey, str]:
@@ -102,7 +111,7 @@ def idempotent(handler):
             raise ValidationError(
                 {HEADER: [f"Send 1 to {MAX_KEY_LENGTH} printable ASCII characters."]}
             )
-        record, outcome = _claim(user=request.user, key=key, digest=fingerprint(request))
+        record, outcome = _claim(user=request.user, key=key, digest=fingerprint(self, request))
         if outcome == "replay":
             return _replay(record)
         if outcome == "reused":

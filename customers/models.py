@@ -5,13 +5,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from myproject.text import normalize_text, validate_plain_text
+
 EARLIEST_DOB = dt.date(1900, 1, 1)
 
 
 def validate_name(value: str) -> None:
-    """Names are printable text: no control characters (tabs, newlines, NUL, ...)."""
-    if any(ord(char) < 32 or 127 <= ord(char) < 160 for char in value):
-        raise ValidationError("Control characters are not allowed.", code="invalid")
+    """Names are printable text, shown as they read (see myproject.text)."""
+    validate_plain_text(value)
 
 
 class Partner(models.Model):
@@ -61,8 +62,8 @@ class Customer(models.Model):
         return f"{self.first_name} {self.last_name}"
 
     def clean(self) -> None:
-        self.first_name = (self.first_name or "").strip()
-        self.last_name = (self.last_name or "").strip()
+        self.first_name = normalize_text((self.first_name or "").strip())
+        self.last_name = normalize_text((self.last_name or "").strip())
         if self.dob and self.dob >= timezone.localdate():
             raise ValidationError({"dob": "The date of birth must be before today."})
         if self.dob and self.dob < EARLIEST_DOB:

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from myproject.api import CharField, DateField, StrictInputSerializer, id_field
 
 from .access import partner_of
-from .models import Partner, validate_name
+from .models import Partner
 
 
 class CustomerInputSerializer(StrictInputSerializer):
@@ -14,8 +14,8 @@ class CustomerInputSerializer(StrictInputSerializer):
         help_text="Staff only, and required for staff: the partner the customer belongs to. "
         "A partner's own customers are always its own.",
     )
-    first_name = CharField(max_length=100, validators=[validate_name])
-    last_name = CharField(max_length=100, validators=[validate_name])
+    first_name = CharField(max_length=100)
+    last_name = CharField(max_length=100)
     dob = DateField(help_text="Date of birth, DD-MM-YYYY (YYYY-MM-DD also accepted).")
 
     def validate(self, attrs):

@@ -9,7 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, serializers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
-from rest_framework.throttling import UserRateThrottle
+
+from .text import normalize_text, validate_plain_text
 
 
 class PayloadTooLarge(APIException):
@@ -18,22 +19,42 @@ class PayloadTooLarge(APIException):
     default_code = "payload_too_large"
 
 
+# Bounds on the shape of a body, so that parsing and validating it stay cheap whatever is sent.
+MAX_DEPTH = 32
+MAX_KEYS = 1000
+
+
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a valid JSON number")
 
 
-def _contains_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(item) for item in value)
-    return False
+def _bounded_object(pairs):
+    if len(pairs) > MAX_KEYS:
+        raise ValueError(f"an object has more than {MAX_KEYS} keys")
+    return dict(pairs)
+
+
+def _check_shape(data) -> None:
+    """Depth at most MAX_DEPTH and no NUL character anywhere, walked without recursion."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ParseError("NUL characters are not allowed in the request body.")
+            continue
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise ParseError(f"The request body is nested deeper than {MAX_DEPTH} levels.")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                stack.append((key, depth))
+                stack.append((item, depth + 1))
 
 
 class StrictJSONParser(JSONParser):
-    """Standard JSON only: an object, no NaN/Infinity, no NUL characters, bounded in size.
+    """Standard JSON only: an object, no NaN/Infinity, no NUL characters, bounded in size,
+    depth (MAX_DEPTH) and keys per object (MAX_KEYS).
 
     The size bound is DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default); larger bodies get 413.
     """
@@ -47,13 +68,18 @@ class StrictJSONParser(JSONParser):
             raise PayloadTooLarge()
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            data = json.loads(raw.decode(encoding), parse_constant=_refuse_constant)
+            data = json.loads(
+                raw.decode(encoding),
+                parse_constant=_refuse_constant,
+                object_pairs_hook=_bounded_object,
+            )
+        except RecursionError as exc:
+            raise ParseError(f"The request body is nested deeper than {MAX_DEPTH} levels.") from exc
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"The request body is not valid JSON: {exc}") from exc
+            raise ParseError(f"The request body is not valid JSON: {str(exc)[:200]}") from exc
         if not isinstance(data, dict):
             raise ParseError("The request body must be a JSON object.")
-        if _contains_nul(data):
-            raise ParseError("NUL characters are not allowed in the request body.")
+        _check_shape(data)
         return data
 
 
@@ -78,14 +104,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return parameters
 
 
-DATE_PATTERN = r"^(\d{2}-\d{2}-\d{4}|\d{4}-\d{2}-\d{2})$"
+DATE_PATTERN = r"^([0-9]{2}-[0-9]{2}-[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2})$"
 DATE_SCHEMA = {
     "type": "string",
     "pattern": DATE_PATTERN,
     "example": "25-06-1991",
     "description": "DD-MM-YYYY; YYYY-MM-DD is accepted on input.",
 }
-MONEY_PATTERN = r"^-?\d{1,10}(\.\d{1,2})?$"
+# ASCII digits only: Python reads "５０" or "٥٠" as 50, which no client means to send.
+MONEY_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"
 
 
 @extend_schema_field(DATE_SCHEMA)
@@ -145,12 +172,17 @@ class BooleanField(serializers.BooleanField):
 
 
 class CharField(serializers.CharField):
-    """Text input that must be a JSON string: numbers and booleans are not silently converted."""
+    """Text input that must be a JSON string (numbers and booleans are not silently converted),
+    printable and normalised to NFC (see myproject.text)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_plain_text)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        return normalize_text(super().to_internal_value(data))
 
 
 class StrictInputSerializer(serializers.Serializer):
@@ -170,12 +202,3 @@ def acting_user(request):
     """The authenticated user behind a request, or None; services record it in history."""
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
-
-
-class PartnerRateThrottle(UserRateThrottle):
-    """API_THROTTLE_RATE requests per signed-in partner (or staff user), in the shared cache."""
-
-    scope = "partner"
-
-    def get_rate(self):
-        return settings.API_THROTTLE_RATE

@@ -18,9 +18,15 @@ from rest_framework.views import exception_handler
 
 from .api import PayloadTooLarge
 from .middleware import request_id_var
+from .throttling import AnonymousRateThrottle
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:problem-type:"
+# An error body stays a few kilobytes whatever the request: at most this many fields are
+# listed (`more_errors` counts the rest), with names and messages cut to these lengths.
+MAX_FIELD_ERRORS = 20
+MAX_NAME_LENGTH = 64
+MAX_MESSAGE_LENGTH = 300
 
 
 class Conflict(Exception):
@@ -67,6 +73,31 @@ def _flatten(errors, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(item) for item in items]}
 
 
+def _throttle_anonymous(exc: exceptions.APIException, context) -> exceptions.APIException:
+    """Count a request refused for want of a valid token against its client address; over
+    API_ANON_THROTTLE_RATE it is a 429 rather than a 401 until the window ends."""
+    throttle = AnonymousRateThrottle()
+    if throttle.allow_request(context["request"], context.get("view")):
+        return exc
+    return exceptions.Throttled(wait=throttle.wait())
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _bounded(errors: dict[str, list[str]]) -> dict:
+    """The first MAX_FIELD_ERRORS fields, each name and message cut short; a count of the rest."""
+    shown = {
+        _cut(name, MAX_NAME_LENGTH): [_cut(message, MAX_MESSAGE_LENGTH) for message in messages[:5]]
+        for name, messages in list(errors.items())[:MAX_FIELD_ERRORS]
+    }
+    members = {"errors": shown}
+    if len(errors) > MAX_FIELD_ERRORS:
+        members["more_errors"] = len(errors) - MAX_FIELD_ERRORS
+    return members
+
+
 def problem_exception_handler(exc, context):
     """DRF exception handler that renders every error as problem details."""
     if isinstance(exc, Conflict):
@@ -87,6 +118,8 @@ def problem_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        exc = _throttle_anonymous(exc, context)
 
     response = exception_handler(exc, context)
     if response is None:
@@ -95,7 +128,7 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         detail = "The request has invalid fields." if errors else "Invalid input."
-        body = problem(response.status_code, "validation_error", detail, errors=errors)
+        body = problem(response.status_code, "validation_error", detail, **_bounded(errors))
     else:
         detail = exc.detail
         code = getattr(detail, "code", None) or exc.default_code

@@ -1,13 +1,23 @@
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+# As Django's own deployment check asks: a short key can be guessed offline from anything
+# it signs (sessions, CSRF tokens, password reset links).
+MIN_SECRET_KEY_LENGTH = 50
+
 
 def refuse_to_serve_without_a_secret_key() -> None:
-    """A server must not start with DEBUG off and no SECRET_KEY: sessions, CSRF tokens and
-    password resets would be signed with nothing. (Settings only default it under DEBUG.)"""
+    """A server must not start with DEBUG off and no SECRET_KEY, or a short one: sessions,
+    CSRF tokens and password resets would be signed with nothing worth the name. (Settings
+    only default it under DEBUG.)"""
     try:
         key = settings.SECRET_KEY  # Django refuses to read an empty one
     except ImproperlyConfigured:
         key = ""
     if not key:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development only).")
+    if not settings.DEBUG and len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters; generate one with "
+            '`python -c "import secrets; print(secrets.token_urlsafe(50))"`.'
+        )

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
+    "csp",
     "customers",
     "quotes",
     "policies",
@@ -55,7 +58,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "myproject.middleware.RequestIDMiddleware",
+    "myproject.middleware.RefuseUnframedBodiesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "myproject.middleware.NoStoreAPIMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it answers a locked-out admin login.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "myproject.urls"
@@ -72,7 +80,7 @@ WSGI_APPLICATION = "myproject.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "myproject" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -108,6 +116,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# django-axes checks every password login (the admin's) before Django does: after
+# AXES_FAILURE_LIMIT wrong passwords for one username, that username is locked out, right
+# password included, until AXES_COOLOFF_TIME has passed since the last failure.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Locking by username alone is deliberate: a staff account under attack is locked whichever
+# addresses the guesses come from (axes warns that rotating clients is then not limited by
+# address; the API's own per-address throttle does not cover the admin login).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -127,8 +152,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Behind a TLS-terminating proxy; all off by default so local HTTP keeps working.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS-terminating proxy; all off by default so local HTTP keeps working. The
+# proxy's X-Forwarded-Proto is believed only when it is known to set it (deploy/nginx.conf):
+# otherwise any client could claim HTTPS.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -136,8 +164,35 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 
+# Pages (docs, admin) may load scripts, styles, images and fonts from this origin only; their
+# own inline scripts and styles carry a per-response nonce. JSON responses get the same header,
+# which a browser applies to nothing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # django-simple-history: reverting from admin would skip the transition rules.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Requests per partner, e.g. "600/min"; counted in the shared cache below.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
+# Requests without a valid token (none, wrong, revoked) per client address; beyond it they
+# get 429 instead of 401 until the window ends.
+API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "60/min")
+# How many proxies in front of the app append to X-Forwarded-For (1 behind deploy/nginx.conf):
+# the client address is the entry that many from the end. 0 (the default) uses the socket's.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0")) or None
 
 REST_FRAMEWORK = {
     # Partners send a token; staff may also use their admin session (e.g. in Swagger UI).
@@ -146,7 +201,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["customers.access.IsPartnerOrStaff"],
-    "DEFAULT_THROTTLE_CLASSES": ["myproject.api.PartnerRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["myproject.throttling.PartnerRateThrottle"],
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_PARSER_CLASSES": ["myproject.api.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "myproject.api.PageNumberPagination",
@@ -165,9 +221,6 @@ REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
 IDEMPOTENCY_KEY_TTL = dt.timedelta(
     hours=max(24, int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24")))
 )
-
-# Requests per partner, e.g. "600/min"; counted in the shared cache below.
-API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
 
 # Shared by all gunicorn workers: Redis when REDIS_URL is set (several machines), otherwise
 # files on this machine.
@@ -218,7 +271,10 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "myproject.middleware.RequestIDLogFilter"}},
+    "filters": {
+        "request_id": {"()": "myproject.middleware.RequestIDLogFilter"},
+        "redact": {"()": "myproject.middleware.RedactQueryStringFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
     },
@@ -226,8 +282,10 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # runserver's access lines too, so that they are redacted and carry the request id.
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

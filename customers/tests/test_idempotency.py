@@ -39,10 +39,34 @@ def test_the_same_key_with_another_body_is_refused_with_422(api):
     assert Customer.objects.count() == 1
 
 
-def test_the_same_key_on_another_path_is_another_request(api, customer):
-    post(api, "create_customer/", BEN, "key-1")
+@pytest.mark.parametrize("spelling", ["customers/", "customers", "create_customer"])
+def test_every_spelling_of_one_operation_replays_the_same_key(api, spelling):
+    first = post(api, "create_customer/", BEN, "key-1")
 
-    response = post(api, "customers/", BEN, "key-1")
+    retry = post(api, spelling, BEN, "key-1")
+
+    assert retry.status_code == 201
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json()["id"] == first.json()["id"]
+    assert Customer.objects.count() == 1
+
+
+def test_the_same_key_on_another_operation_is_another_request(api, accepted_quote):
+    post(api, f"quotes/{accepted_quote.pk}/decline/", {}, "key-1")
+
+    response = post(api, f"quotes/{accepted_quote.pk}/pay/", {}, "key-1")
+
+    assert response.status_code == 422
+    assert not Policy.objects.exists()
+
+
+def test_the_same_key_on_another_object_is_another_request(api, customer, personal_accident):
+    from quotes.services import quote_create
+
+    quotes = [quote_create(customer=customer, product=personal_accident) for _ in range(2)]
+    post(api, f"quotes/{quotes[0].pk}/decline/", {}, "key-1")
+
+    response = post(api, f"quotes/{quotes[1].pk}/decline/", {}, "key-1")
 
     assert response.status_code == 422
 
@@ -126,8 +150,11 @@ def test_a_retry_while_the_first_request_runs_is_a_conflict(api, partner):
 
 
 def _fingerprint_of(path: str, body: dict) -> str:
+    """The fingerprint the first request stored: creating a customer, whatever its path."""
+    assert path == "/api/v1/create_customer/"
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"POST {path}\n{canonical}".encode()).hexdigest()
+    operation = "customers.views.CustomerViewSet.create()"
+    return hashlib.sha256(f"{operation}\n{canonical}".encode()).hexdigest()
 
 
 def test_an_abandoned_first_request_does_not_hold_its_key_forever(api, partner):

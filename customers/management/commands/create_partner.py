@@ -4,6 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from customers.services import partner_token_create
 
+MAX_EXPIRES_IN_DAYS = 3650  # ten years; a token meant to outlive that should not expire
+
 
 class Command(BaseCommand):
     help = (
@@ -21,8 +23,8 @@ class Command(BaseCommand):
         name = name.strip()
         if not name or len(name) > 100:
             raise CommandError("NAME must be 1 to 100 characters.")
-        if expires_in is not None and expires_in < 1:
-            raise CommandError("--expires-in must be at least 1 day.")
+        if expires_in is not None and not 1 <= expires_in <= MAX_EXPIRES_IN_DAYS:
+            raise CommandError(f"--expires-in must be 1 to {MAX_EXPIRES_IN_DAYS} days.")
         expiry = dt.timedelta(days=expires_in) if expires_in else None
         partner, token = partner_token_create(name=name, expires_in=expiry)
         lifetime = f"expires in {expires_in} days" if expires_in else "does not expire"
