@@ -18,7 +18,9 @@ RUN python manage.py collectstatic --noinput --verbosity 0 \
 USER app
 EXPOSE 8000
 
-# Set SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL at run time. Migrations run at start; with
-# several replicas, run `python manage.py migrate` once as a release step instead and set
-# MIGRATE_ON_START=0.
-CMD ["sh", "-c", "if [ \"${MIGRATE_ON_START:-1}\" = 1 ]; then python manage.py migrate --noinput; fi && exec gunicorn myproject.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]
+# Serve behind deploy/nginx.conf, never directly: sync workers must not face slow clients
+# (docker-compose.yml shows the whole stack). Set SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL at
+# run time. Migrations run at start; with several replicas, run `python manage.py migrate` once
+# as a release step instead and set MIGRATE_ON_START=0.
+ENV GUNICORN_BIND=0.0.0.0:8000
+CMD ["sh", "-c", "if [ \"${MIGRATE_ON_START:-1}\" = 1 ]; then python manage.py migrate --noinput; fi && exec gunicorn -c deploy/gunicorn.conf.py myproject.wsgi"]

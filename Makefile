@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 run serve: export SECRET_KEY ?= local-development-only-not-secret-long-enough-to-pass-the-serving-check
 run serve: export DEBUG ?= 0
 
-.PHONY: install prepare run serve test check
+.PHONY: install prepare run serve test test-serving check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +27,19 @@ prepare: install
 run: prepare
 	$(MANAGE) runserver 127.0.0.1:8000
 
-# The same with gunicorn and several workers sharing the SQLite file.
+# The same with gunicorn and several workers sharing the SQLite file (production puts
+# deploy/nginx.conf in front; see README, Security).
 serve: prepare
-	$(BIN)/gunicorn myproject.wsgi --bind 127.0.0.1:8000 --workers 3 --access-logfile -
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py myproject.wsgi
 
 # The whole test suite; DATABASE_URL=postgres://... runs it on PostgreSQL.
 test: install
 	$(BIN)/pytest
+
+# The serving recipe (deploy/) under slow clients: nginx in front of gunicorn on loopback.
+# Needs nginx (`apt-get install nginx`); CI installs it.
+test-serving: install
+	$(BIN)/pytest deploy/tests
 
 # Lint, formatting, migrations and the OpenAPI schema.
 check: install
