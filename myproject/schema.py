@@ -17,12 +17,15 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="Stable, for programs: validation_error, parse_error, not_found, "
         "method_not_allowed, invalid_transition, quote_expired, quote_mismatch, "
-        "premium_mismatch, payload_too_large, server_error, ..."
+        "premium_mismatch, length_required, payload_too_large, throttled, server_error, ..."
     )
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text='Invalid fields: {"field": ["message", ...]}.',
+        help_text='Invalid fields: {"field": ["message", ...]}, at most 20 of them.',
+    )
+    more_errors = serializers.IntegerField(
+        required=False, help_text="How many more fields were invalid than `errors` lists."
     )
     premium = serializers.DecimalField(
         max_digits=12,
@@ -47,7 +50,8 @@ ERROR_DESCRIPTIONS = {
     "404": "No such resource, one of another partner, or a page past the last.",
     "409": "The request clashes with the data's state, or its Idempotency-Key is in use.",
     "422": "The Idempotency-Key was used with a different request.",
-    "429": "Too many requests from this partner; retry after `Retry-After` seconds.",
+    "429": "Too many requests from this partner, or without a valid token from this address; "
+    "retry after `Retry-After` seconds.",
 }
 
 

@@ -191,8 +191,9 @@ API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
 # get 429 instead of 401 until the window ends.
 API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "60/min")
 # How many proxies in front of the app append to X-Forwarded-For (1 behind deploy/nginx.conf):
-# the client address is the entry that many from the end. 0 (the default) uses the socket's.
-NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0")) or None
+# the client address is the entry that many from the end. 0 (the default) uses the socket's
+# and ignores the header, which any client can write.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 
 REST_FRAMEWORK = {
     # Partners send a token; staff may also use their admin session (e.g. in Swagger UI).

@@ -7,8 +7,8 @@ from customers.serializers import CustomerSerializer
 from myproject.api import BooleanField, CharField, DateField, StrictInputSerializer, id_field
 from quotes.models import REASON_MAX_LENGTH, Quote
 from quotes.serializers import (
+    ProductCodeField,
     QuoteRestatementSerializer,
-    active_products,
     money_input,
     money_output,
 )
@@ -137,9 +137,7 @@ class AssessmentCreateSerializer(StrictInputSerializer):
         pk_field=id_field(),
         help_text="Customer id.",
     )
-    type = serializers.SlugRelatedField(
-        slug_field="code", queryset=active_products(), help_text="Product code."
-    )
+    type = ProductCodeField(help_text="Product code.")
     cover = money_input(required=False, help_text="Defaults to the product's default cover.")
 
 

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.access import ScopedPrimaryKeyRelatedField
@@ -66,6 +67,24 @@ def active_products():
     return Product.objects.filter(is_active=True)
 
 
+CODE_MAX_LENGTH = Product._meta.get_field("code").max_length
+
+
+@extend_schema_field(
+    {"type": "string", "maxLength": CODE_MAX_LENGTH, "example": "personal-accident"}
+)
+class ProductCodeField(serializers.SlugRelatedField):
+    """An active product named by its code, e.g. personal-accident."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=active_products(), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or len(data) > CODE_MAX_LENGTH:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class QuoteCreateInputSerializer(StrictInputSerializer):
     customer = ScopedPrimaryKeyRelatedField(
         partner_path="partner",
@@ -79,11 +98,8 @@ class QuoteCreateInputSerializer(StrictInputSerializer):
         required=False,
         help_text="Product id; or send `type` instead.",
     )
-    type = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=active_products(),
-        required=False,
-        help_text="Product code, e.g. personal-accident; or send `policy` instead.",
+    type = ProductCodeField(
+        required=False, help_text="Product code, e.g. personal-accident; or send `policy` instead."
     )
     cover = money_input(required=False, help_text="Defaults to the product's default cover.")
     age_band = CharField(
@@ -117,7 +133,7 @@ class QuoteDeclineInputSerializer(StrictInputSerializer):
 class QuoteRestatementSerializer(StrictInputSerializer):
     """The seed contract's accept body: fields that restate the quote must agree with it."""
 
-    type = CharField(required=False, max_length=50, help_text="Product code.")
+    type = CharField(required=False, max_length=CODE_MAX_LENGTH, help_text="Product code.")
     premium = MoneyField(required=False)
     cover = MoneyField(required=False)
     customer = id_field(required=False, help_text="Customer id.")

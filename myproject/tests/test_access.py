@@ -300,3 +300,22 @@ def test_history_names_the_partner_that_made_each_change(api, customer, partner)
         ("accepted", "Partner A"),
         ("active", "Partner A"),
     ]
+
+
+def test_partners_see_staff_changes_as_staff_and_staff_see_the_username(
+    api, staff_api, customer, admin_user
+):
+    quote = api.post(
+        "/api/v1/quote/", {"customer_id": customer.pk, "type": "personal-accident"}, format="json"
+    ).json()
+    api.post("/api/v1/quote/", {"quote_id": quote["id"], "status": "accepted"}, format="json")
+    api.post("/api/v1/quote/", {"quote_id": quote["id"], "status": "active"}, format="json")
+    staff_api.post(f"/api/v1/policies/{quote['id']}/cancel/", {"reason": "fraud"}, format="json")
+
+    seen_by_partner = api.get(f"/api/v1/policies/{quote['id']}/history/").json()
+    seen_by_staff = staff_api.get(f"/api/v1/policies/{quote['id']}/history/").json()
+
+    assert seen_by_partner[-1]["by"] == "staff"
+    assert seen_by_staff[-1]["by"] == admin_user.username
+    assert [entry["by"] for entry in seen_by_partner[:-1]] == ["Partner A"] * 3
+    assert all(admin_user.username not in str(entry) for entry in seen_by_partner)

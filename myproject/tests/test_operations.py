@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from knox.models import AuthToken
 
 from conftest import client_with_token
@@ -57,6 +57,27 @@ def test_without_a_secret_key_and_debug_the_server_refuses_to_start(server):
 
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("server", ["myproject.wsgi", "myproject.asgi"])
+def test_with_a_short_secret_key_the_server_refuses_to_start(server):
+    result = python("-c", f"import {server}", SECRET_KEY="short")
+
+    assert result.returncode != 0
+    assert "at least 50 characters" in result.stderr
+
+
+def test_x_forwarded_proto_is_trusted_only_when_set():
+    show = (
+        "from django.conf import settings; "
+        "print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None))"
+    )
+
+    default = manage("shell", "-c", show)
+    trusted = manage("shell", "-c", show, TRUST_X_FORWARDED_PROTO="1")
+
+    assert default.stdout.strip().splitlines()[-1] == "None"
+    assert "HTTP_X_FORWARDED_PROTO" in trusted.stdout
 
 
 def test_management_commands_run_without_a_secret_key():
@@ -139,3 +160,12 @@ def test_seed_demo_prints_the_staff_login_and_a_partner_token(capsys):
     output = capsys.readouterr().out.strip().splitlines()
     assert "admin / admin" in output[0]
     assert client_with_token(output[-1]).get("/api/v1/search/").json()["count"] == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("days", ["0", "-5", "3651", "99999999"])
+def test_create_partner_bounds_the_token_lifetime_with_a_clear_error(days):
+    with pytest.raises(CommandError, match="1 to 3650 days"):
+        call_command("create_partner", "Acme Brokers", "--expires-in", days)
+
+    assert not Partner.objects.exists()

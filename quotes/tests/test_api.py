@@ -305,3 +305,22 @@ def test_listing_quotes_takes_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(AUTH_QUERIES + 2):
         assert len(api.get("/api/v1/quotes/").json()["results"]) == 10
+
+
+@pytest.mark.parametrize("length", [101, 200])
+def test_a_decline_reason_up_to_200_characters_is_kept_in_history(api, quote, length):
+    reason = "r" * length
+
+    response = api.post(f"/api/v1/quotes/{quote.pk}/decline/", {"reason": reason}, format="json")
+
+    assert response.status_code == 200
+    assert quote.history.latest().history_change_reason == reason
+
+
+def test_a_decline_reason_over_200_characters_is_a_400(api, quote):
+    response = api.post(f"/api/v1/quotes/{quote.pk}/decline/", {"reason": "r" * 201}, format="json")
+
+    assert response.status_code == 400
+    assert "reason" in response.json()["errors"]
+    quote.refresh_from_db()
+    assert quote.state == "quoted"

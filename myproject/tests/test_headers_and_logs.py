@@ -1,0 +1,96 @@
+"""What responses and logs give away: caching, script sources, proxies, personal data."""
+
+import logging
+import re
+
+import pytest
+from django.conf import settings
+
+from myproject.middleware import RedactQueryStringFilter, RequestIDLogFilter
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("client_name", "path"),
+    [
+        ("api", "/api/v1/customers/"),
+        ("api", "/api/v1/policies/999/"),
+        ("anonymous", "/api/v1/customers/"),
+        ("api", "/api/v1/nowhere"),
+    ],
+)
+def test_no_api_response_may_be_stored_by_a_cache(request, client_name, path):
+    response = request.getfixturevalue(client_name).get(path)
+
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/", "/admin/login/"])
+def test_pages_allow_scripts_and_styles_from_this_origin_and_their_own_nonce_only(client, path):
+    response = client.get(path)
+
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response["Content-Security-Policy"].split(";")
+    )
+    # A nonce appears only on pages with inline code of their own (not admin's login).
+    found = re.search(r"'nonce-([^']+)'", policy["script-src"])
+    nonce = found.group(1) if found else None
+    allowed = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == policy["style-src"] == allowed
+    assert policy["frame-ancestors"] == "'none'"
+    html = response.content.decode()
+    inline = re.findall(r"<(script|style)(?![^>]*\bsrc=)([^>]*)>", html)
+    assert all(f'nonce="{nonce}"' in attributes for _, attributes in inline), inline
+    assert "googleapis" not in html and "cdn." not in html
+
+
+def test_x_forwarded_proto_is_believed_only_when_configured(rf):
+    assert (
+        not hasattr(settings, "SECURE_PROXY_SSL_HEADER") or settings.SECURE_PROXY_SSL_HEADER is None
+    )
+    request = rf.get("/", HTTP_X_FORWARDED_PROTO="https")
+
+    assert request.is_secure() is False
+
+
+def test_a_trusted_proxys_x_forwarded_proto_is_believed(rf, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+    assert rf.get("/", HTTP_X_FORWARDED_PROTO="https").is_secure() is True
+
+
+def log_line(message: str, *args, request=None) -> str:
+    record = logging.LogRecord("django.server", logging.INFO, __file__, 1, message, args, None)
+    if request is not None:
+        record.request = request
+    for log_filter in (RequestIDLogFilter(), RedactQueryStringFilter()):
+        log_filter.filter(record)
+    return f"[{record.request_id}] {record.getMessage()}"
+
+
+def test_log_lines_name_the_query_parameters_never_their_values():
+    line = log_line('"%s" %s %s', "GET /api/v1/search?name=Alice&dob=25-06-1991 HTTP/1.1", 200, 9)
+
+    assert "/api/v1/search?name&dob" in line
+    assert "Alice" not in line and "25-06-1991" not in line
+
+
+def test_the_console_handler_redacts_and_tags_every_line():
+    console = settings.LOGGING["handlers"]["console"]
+
+    assert {"request_id", "redact"} <= set(console["filters"])
+    assert settings.LOGGING["loggers"]["django.server"]["handlers"] == ["console"]
+
+
+def test_a_4xx_log_line_carries_its_request_id(api, caplog):
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = api.get("/api/v1/customers/?dob=nonsense", HTTP_X_REQUEST_ID="trace-400")
+
+    assert response.status_code == 400
+    record = next(r for r in caplog.records if r.name == "django.request")
+    line = log_line(record.msg, *record.args, request=record.request)
+    assert line.startswith("[trace-400]")
+    assert "nonsense" not in line

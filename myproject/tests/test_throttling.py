@@ -1,0 +1,151 @@
+"""Throttles that count exactly, on every cache the project runs with, and for every caller:
+partners, callers without a valid token, and staff signing in to admin."""
+
+import threading
+import uuid
+from types import SimpleNamespace
+
+import pytest
+import redis
+from django.core.cache import caches
+from rest_framework.test import APIClient
+
+from myproject import throttling
+
+THREADS, REQUESTS_EACH, LIMIT = 16, 50, 600
+
+
+def parallel_allowed(throttle_class, request) -> int:
+    """16 threads x 50 requests at once against a limit of 600: how many got through."""
+    allowed = []
+    start = threading.Barrier(THREADS)
+
+    def burst():
+        start.wait()
+        for _ in range(REQUESTS_EACH):
+            allowed.append(throttle_class().allow_request(request, None))
+
+    threads = [threading.Thread(target=burst) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(allowed)
+
+
+@pytest.fixture(params=["locmem", "file", "redis"])
+def cache_backend(request, settings, tmp_path):
+    settings.API_THROTTLE_RATE = f"{LIMIT}/hour"
+    settings.REDIS_URL = ""
+    if request.param == "file":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(tmp_path),
+            }
+        }
+    elif request.param == "redis":
+        settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    caches["default"].clear()
+    yield request.param
+    if request.param == "redis":
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
+def test_parallel_requests_at_a_limit_let_exactly_that_many_through(cache_backend):
+    partner = SimpleNamespace(user=SimpleNamespace(pk=uuid.uuid4().hex, is_authenticated=True))
+
+    assert parallel_allowed(throttling.PartnerRateThrottle, partner) == LIMIT
+
+
+def test_redis_counts_in_one_round_trip_with_an_expiry(cache_backend):
+    if cache_backend != "redis":
+        return
+    key = f"throttle:test:{uuid.uuid4().hex}"
+
+    counts = [throttling.hit(key, 60) for _ in range(3)]
+
+    assert counts == [1, 2, 3]
+    assert 0 < redis.Redis.from_url("redis://127.0.0.1:6379/15").ttl(key) <= 60
+
+
+@pytest.mark.django_db
+def test_callers_without_a_valid_token_are_throttled_per_address(settings, api):
+    settings.API_ANON_THROTTLE_RATE = "5/min"
+    anonymous, forger = APIClient(), APIClient()
+    forger.credentials(HTTP_AUTHORIZATION="Token " + "f" * 64)
+
+    statuses = [anonymous.get("/api/v1/customers/").status_code for _ in range(3)]
+    statuses += [forger.get("/api/v1/policies/1/").status_code for _ in range(3)]
+
+    assert statuses == [401, 401, 401, 401, 401, 429]
+    throttled = anonymous.post("/api/v1/create_customer/", {}, format="json")
+    assert throttled.status_code == 429
+    assert throttled.json()["code"] == "throttled"
+    assert 0 < int(throttled["Retry-After"]) <= 60
+    # A partner's valid token is counted against the partner, not the address.
+    assert api.get("/api/v1/customers/").status_code == 200
+    other_address = anonymous.get("/api/v1/customers/", REMOTE_ADDR="10.9.8.7")
+    assert other_address.status_code == 401
+
+
+def rotating_forwarded_for(num_proxies: int) -> list[int]:
+    """Three requests that each claim another X-Forwarded-For origin, from one real address
+    that a proxy appended last."""
+    from rest_framework.settings import api_settings
+
+    original = api_settings.NUM_PROXIES
+    api_settings.NUM_PROXIES = num_proxies
+    try:
+        client = APIClient()
+        return [
+            client.get(
+                "/api/v1/customers/", HTTP_X_FORWARDED_FOR=f"6.6.6.{n}, 203.0.113.5"
+            ).status_code
+            for n in range(3)
+        ]
+    finally:
+        api_settings.NUM_PROXIES = original
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("num_proxies", [0, 1])
+def test_a_forged_forwarded_for_does_not_escape_the_address_throttle(settings, num_proxies):
+    settings.API_ANON_THROTTLE_RATE = "2/min"
+
+    assert rotating_forwarded_for(num_proxies) == [401, 401, 429]
+
+
+@pytest.mark.django_db
+def test_ten_wrong_admin_passwords_lock_the_username_right_password_included(client, admin_user):
+    def log_in(password):
+        return client.post(
+            "/admin/login/?next=/admin/", {"username": "admin", "password": password}
+        )
+
+    wrong = [log_in("wrong").status_code for _ in range(10)]
+    right = log_in("password")
+
+    assert wrong == [200] * 9 + [429]  # the form again, then locked
+    assert right.status_code == 429
+    assert "_auth_user_id" not in client.session
+    other = APIClient()
+    assert (
+        other.post(
+            "/admin/login/?next=/admin/", {"username": "admin", "password": "password"}
+        ).status_code
+        == 429
+    )
+
+
+@pytest.mark.django_db
+def test_a_right_password_before_the_limit_resets_the_count(client, admin_user):
+    for _ in range(9):
+        client.post("/admin/login/", {"username": "admin", "password": "wrong"})
+
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "admin", "password": "password"}
+    )
+
+    assert response.status_code == 302
