@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 run serve: export SECRET_KEY ?= local-development-only-not-secret-long-enough-to-pass-the-serving-check
 run serve: export DEBUG ?= 0
 
-.PHONY: install prepare run serve test test-serving check
+.PHONY: install prepare run serve test test-serving test-browser check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: install
 # Needs nginx (`apt-get install nginx`); CI installs it.
 test-serving: install
 	$(BIN)/pytest deploy/tests
+
+# Swagger UI, ReDoc and admin in headless Chromium (`apt-get install chromium
+# chromium-driver`; CI installs them). Screenshots land in .browser-screenshots/.
+test-browser: install
+	$(BIN)/pytest -m browser
 
 # Lint, formatting, migrations and the OpenAPI schema.
 check: install

@@ -111,3 +111,56 @@ def test_the_database_refuses_a_second_charge_for_one_policy(token_and_quote):
             status=charge.status,
             reference="PAY-SECOND",
         )
+
+
+@pytest.fixture
+def token_and_renewable_policy():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from policies.services import policy_issue, policy_term
+
+    partner = PartnerFactory()
+    customer = CustomerFactory(partner=partner, dob=born_years_ago(35))
+    quote = quote_create(customer=customer, product=Product.objects.get(code="personal-accident"))
+    quote_accept(quote_id=quote.pk)
+    policy = policy_issue(quote_id=quote.pk)
+    policy.start_date, policy.end_date = policy_term(timezone.localdate() - dt.timedelta(days=350))
+    policy.save()
+    return partner_token(partner), policy
+
+
+def test_a_renew_and_a_cancel_together_leave_no_payable_renewal(token_and_renewable_policy):
+    token, policy = token_and_renewable_policy
+
+    renewed, cancelled = at_once(
+        lambda: post(token, f"policies/{policy.pk}/renew/"),
+        lambda: post(token, f"policies/{policy.pk}/cancel/", {"reason": "other"}),
+    )
+
+    assert cancelled == 200
+    assert renewed in (201, 409)
+    assert Policy.objects.get(pk=policy.pk).state == "cancelled"
+    assert not Quote.objects.exclude(pk=policy.pk).filter(state__in=["quoted", "accepted"])
+
+
+def test_paying_a_renewal_while_its_policy_is_cancelled_never_deadlocks(
+    token_and_renewable_policy,
+):
+    from policies.services import policy_renew
+
+    token, policy = token_and_renewable_policy
+    renewal = policy_renew(policy_id=policy.pk)
+    quote_accept(quote_id=renewal.pk)
+
+    paid, cancelled = at_once(
+        lambda: post(token, f"quotes/{renewal.pk}/pay/"),
+        lambda: post(token, f"policies/{policy.pk}/cancel/", {"reason": "other"}),
+    )
+
+    assert cancelled == 200
+    assert paid in (200, 409)
+    renewal.refresh_from_db()
+    assert renewal.state == ("paid" if paid == 200 else "declined")
+    assert Policy.objects.count() == (2 if paid == 200 else 1)
