@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -169,3 +170,13 @@ def test_create_partner_bounds_the_token_lifetime_with_a_clear_error(days):
         call_command("create_partner", "Acme Brokers", "--expires-in", days)
 
     assert not Partner.objects.exists()
+
+
+def test_env_example_lists_every_variable_the_project_reads():
+    read = set()
+    for source in ("myproject/settings.py", "deploy/gunicorn.conf.py"):
+        text = (ROOT / source).read_text()
+        read |= set(re.findall(r"""(?:environ\.get|env_bool|env_list)\(\s*"([A-Z_]+)\"""", text))
+    listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+
+    assert read - {"DJANGO_SETTINGS_MODULE"} <= listed, read - listed
