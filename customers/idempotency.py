@@ -22,7 +22,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from myproject.exceptions import Conflict
+from myproject.problems import Conflict
 
 from .models import IdempotencyKey
 

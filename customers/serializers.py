@@ -1,6 +1,11 @@
 from rest_framework import serializers
 
-from myproject.api import CharField, DateField, StrictInputSerializer, id_field
+from myproject.http.fields import (
+    StrictCharField,
+    StrictDateField,
+    StrictInputSerializer,
+    id_field,
+)
 
 from .access import partner_of
 from .models import Partner
@@ -14,9 +19,9 @@ class CustomerInputSerializer(StrictInputSerializer):
         help_text="Staff only, and required for staff: the partner the customer belongs to. "
         "A partner's own customers are always its own.",
     )
-    first_name = CharField(max_length=100)
-    last_name = CharField(max_length=100)
-    dob = DateField(help_text="Date of birth, DD-MM-YYYY (YYYY-MM-DD also accepted).")
+    first_name = StrictCharField(max_length=100)
+    last_name = StrictCharField(max_length=100)
+    dob = StrictDateField(help_text="Date of birth, DD-MM-YYYY (YYYY-MM-DD also accepted).")
 
     def validate(self, attrs):
         caller = partner_of(self.context["request"].user)
@@ -36,6 +41,6 @@ class CustomerSerializer(serializers.Serializer):
     partner = serializers.IntegerField(source="partner_id", read_only=True)
     first_name = serializers.CharField(read_only=True)
     last_name = serializers.CharField(read_only=True)
-    dob = DateField(read_only=True)
+    dob = StrictDateField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)

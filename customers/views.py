@@ -2,10 +2,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from myproject.api import acting_user
-
 from . import services
-from .access import PartnerScopedMixin
+from .access import PartnerScopedMixin, acting_user
 from .filters import CustomerFilter
 from .idempotency import idempotent
 from .models import Customer

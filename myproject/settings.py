@@ -57,11 +57,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "myproject.middleware.RequestIDMiddleware",
-    "myproject.middleware.RefuseUnframedBodiesMiddleware",
+    "myproject.http.request_ids.RequestIDMiddleware",
+    "myproject.http.middleware.RefuseUnframedBodiesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "myproject.middleware.NoStoreAPIMiddleware",
+    "myproject.http.middleware.NoStoreAPIMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -204,14 +204,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["customers.access.IsPartnerOrStaff"],
-    "DEFAULT_THROTTLE_CLASSES": ["myproject.throttling.PartnerRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["myproject.http.throttling.PartnerRateThrottle"],
     "NUM_PROXIES": NUM_PROXIES,
-    "DEFAULT_PARSER_CLASSES": ["myproject.api.StrictJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["myproject.http.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "myproject.api.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "myproject.http.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "myproject.schema.ProblemAutoSchema",
-    "EXCEPTION_HANDLER": "myproject.exceptions.problem_exception_handler",
+    "EXCEPTION_HANDLER": "myproject.problems.problem_exception_handler",
     "DATE_FORMAT": "%d-%m-%Y",
     "DATE_INPUT_FORMATS": ["%d-%m-%Y", "iso-8601"],
     "COERCE_DECIMAL_TO_STRING": True,
@@ -275,8 +275,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "myproject.middleware.RequestIDLogFilter"},
-        "redact": {"()": "myproject.middleware.RedactQueryStringFilter"},
+        "request_id": {"()": "myproject.http.logs.RequestIDLogFilter"},
+        "redact": {"()": "myproject.http.logs.RedactQueryStringFilter"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}

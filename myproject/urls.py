@@ -2,14 +2,11 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views import defaults
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
-
-from .exceptions import problem_json_response
 
 api_v1 = [
     # customers: customers/, customers/<id>/ and the seed's POST create_customer.
@@ -44,30 +41,7 @@ urlpatterns = [
 admin.site.site_header = "Insurance administration"
 admin.site.site_title = "Insurance administration"
 
-
-def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
-
-
-def handler400(request, exception=None):
-    if _is_api(request):
-        return problem_json_response(400, "bad_request", "The request could not be understood.")
-    return defaults.bad_request(request, exception)
-
-
-def handler403(request, exception=None):
-    if _is_api(request):
-        return problem_json_response(403, "permission_denied", "You may not do this.")
-    return defaults.permission_denied(request, exception)
-
-
-def handler404(request, exception=None):
-    if _is_api(request):
-        return problem_json_response(404, "not_found", f"Nothing is found at {request.path}.")
-    return defaults.page_not_found(request, exception)
-
-
-def handler500(request):
-    if _is_api(request):
-        return problem_json_response(500, "server_error", "An unexpected error occurred.")
-    return defaults.server_error(request)
+handler400 = "myproject.problems.handler400"
+handler403 = "myproject.problems.handler403"
+handler404 = "myproject.problems.handler404"
+handler500 = "myproject.problems.handler500"

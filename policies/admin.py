@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from myproject.exceptions import Conflict
+from myproject.problems import Conflict
 
 from . import services
 from .models import CancellationReason, Payment, Policy

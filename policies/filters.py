@@ -1,6 +1,7 @@
 import django_filters
 
-from customers.filters import CustomerFilter, FilterSet, IdFilter
+from customers.filters import CustomerFilter
+from myproject.http.filters import FilterSet, IdFilter
 from quotes.filters import ProductCodeFilter
 
 from .models import Policy

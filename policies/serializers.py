@@ -4,7 +4,13 @@ from rest_framework import serializers
 from customers.access import ScopedPrimaryKeyRelatedField
 from customers.models import Customer
 from customers.serializers import CustomerSerializer
-from myproject.api import BooleanField, CharField, DateField, StrictInputSerializer, id_field
+from myproject.http.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictDateField,
+    StrictInputSerializer,
+    id_field,
+)
 from quotes.models import REASON_MAX_LENGTH, Quote
 from quotes.serializers import (
     ProductCodeField,
@@ -35,8 +41,8 @@ class PolicySerializer(serializers.Serializer):
     cover = money_output()
     premium = money_output()
     currency = serializers.CharField(read_only=True)
-    start_date = DateField(read_only=True)
-    end_date = DateField(read_only=True, help_text="Last day of cover, inclusive.")
+    start_date = StrictDateField(read_only=True)
+    end_date = StrictDateField(read_only=True, help_text="Last day of cover, inclusive.")
     state = serializers.ChoiceField(
         source="current_state",
         choices=Policy.State.choices,
@@ -46,13 +52,13 @@ class PolicySerializer(serializers.Serializer):
     cancellation_reason = serializers.ChoiceField(
         choices=CancellationReason.choices, read_only=True, allow_blank=True
     )
-    cancelled_on = DateField(
+    cancelled_on = StrictDateField(
         source="cancelled_from",
         read_only=True,
         allow_null=True,
         help_text="First day without cover, once cancelled.",
     )
-    cancels_on = DateField(
+    cancels_on = StrictDateField(
         read_only=True,
         allow_null=True,
         help_text="A scheduled cancellation: the first day without cover, while it lies ahead "
@@ -104,7 +110,7 @@ class PaymentInputSerializer(StrictInputSerializer):
 class LegacyPaymentInputSerializer(QuoteRestatementSerializer, PaymentInputSerializer):
     """The seed contract's payment body: the accept body with `is_accepted: true`."""
 
-    is_accepted = BooleanField(help_text="Must be true: the customer pays.")
+    is_accepted = StrictBooleanField(help_text="Must be true: the customer pays.")
 
     def validate_is_accepted(self, value):
         if value is not True:
@@ -117,12 +123,12 @@ class CancelInputSerializer(StrictInputSerializer):
         choices=CancellationReason.choices,
         help_text="customer_request, non_payment, fraud or other.",
     )
-    effective_date = DateField(
+    effective_date = StrictDateField(
         required=False,
         help_text="The first day without cover, within the term and not before today (today "
         "by default); a later date schedules the cancellation. Only staff may backdate.",
     )
-    note = CharField(
+    note = StrictCharField(
         required=False,
         default="",
         max_length=REASON_MAX_LENGTH,

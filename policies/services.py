@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from myproject.exceptions import Conflict
+from myproject.problems import Conflict
 from quotes.models import OPEN_STATES, Quote
 from quotes.services import Actor, lock_quote, quote_create, quote_transition
 

@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from myproject.routers import Router
+from myproject.http.routers import Router
 
 from .views import AssessmentQuoteView, CustomerSearchViewSet, PolicyViewSet, QuotePaymentViewSet
 

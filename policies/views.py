@@ -5,10 +5,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers.access import PartnerScopedMixin
+from customers.access import PartnerScopedMixin, acting_user
 from customers.idempotency import idempotent
 from customers.views import CustomerViewSet
-from myproject.api import acting_user
 from myproject.schema import CONFLICT
 from quotes import services as quote_services
 from quotes.models import Quote

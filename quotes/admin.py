@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
-from myproject.exceptions import Conflict
+from myproject.problems import Conflict
 
 from . import services
 from .models import AgeBand, Product, Quote

@@ -2,7 +2,7 @@ import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from customers.filters import FilterSet, IdFilter
+from myproject.http.filters import FilterSet, IdFilter
 
 from .models import Product, Quote
 

@@ -5,7 +5,13 @@ from rest_framework import serializers
 
 from customers.access import ScopedPrimaryKeyRelatedField
 from customers.models import Customer
-from myproject.api import BooleanField, CharField, MoneyField, StrictInputSerializer, id_field
+from myproject.http.fields import (
+    MoneyField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictInputSerializer,
+    id_field,
+)
 
 from .models import REASON_MAX_LENGTH, Product, Quote
 
@@ -102,7 +108,7 @@ class QuoteCreateInputSerializer(StrictInputSerializer):
         required=False, help_text="Product code, e.g. personal-accident; or send `policy` instead."
     )
     cover = money_input(required=False, help_text="Defaults to the product's default cover.")
-    age_band = CharField(
+    age_band = StrictCharField(
         required=False, max_length=7, help_text='If sent, must equal the computed band ("18-29").'
     )
     quoted_premium = money_input(
@@ -125,7 +131,7 @@ class QuoteCreateInputSerializer(StrictInputSerializer):
 
 
 class QuoteDeclineInputSerializer(StrictInputSerializer):
-    reason = CharField(
+    reason = StrictCharField(
         required=False, max_length=REASON_MAX_LENGTH, help_text="Why the customer said no."
     )
 
@@ -133,14 +139,14 @@ class QuoteDeclineInputSerializer(StrictInputSerializer):
 class QuoteRestatementSerializer(StrictInputSerializer):
     """The seed contract's accept body: fields that restate the quote must agree with it."""
 
-    type = CharField(required=False, max_length=CODE_MAX_LENGTH, help_text="Product code.")
+    type = StrictCharField(required=False, max_length=CODE_MAX_LENGTH, help_text="Product code.")
     premium = MoneyField(required=False)
     cover = MoneyField(required=False)
     customer = id_field(required=False, help_text="Customer id.")
-    state = CharField(
+    state = StrictCharField(
         required=False, max_length=32, help_text="Accepted for compatibility; ignored."
     )
-    is_accepted = BooleanField(
+    is_accepted = StrictBooleanField(
         required=False, help_text="Accepted for compatibility; ignored on accept."
     )
 

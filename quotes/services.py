@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Customer
-from myproject.exceptions import Conflict
+from myproject.problems import Conflict
 
 from . import pricing
 from .models import OPEN_STATES, Product, Quote

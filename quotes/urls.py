@@ -1,4 +1,4 @@
-from myproject.routers import Router
+from myproject.http.routers import Router
 
 from .views import ProductViewSet, QuoteViewSet
 

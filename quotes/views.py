@@ -4,9 +4,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from customers.access import PartnerScopedMixin
+from customers.access import PartnerScopedMixin, acting_user
 from customers.idempotency import idempotent
-from myproject.api import acting_user
+from myproject.http.fields import ID_PATH_PATTERN
 from myproject.schema import CONFLICT
 
 from . import services
@@ -26,6 +26,7 @@ from .serializers import (
     retrieve=extend_schema(summary="Read a product with its age bands"),
 )
 class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ID_PATH_PATTERN
     queryset = Product.objects.filter(is_active=True).prefetch_related(
         Prefetch("bands", queryset=AgeBand.objects.order_by("min_age"))
     )

@@ -2,7 +2,7 @@ import pytest
 from django.test import RequestFactory
 
 from customers.models import Customer
-from myproject import urls
+from myproject import problems
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def test_outside_the_api_django_keeps_its_own_pages(client):
 
 
 def test_server_errors_under_the_api_are_problem_documents_without_a_traceback():
-    response = urls.handler500(RequestFactory().get("/api/v1/customers/"))
+    response = problems.handler500(RequestFactory().get("/api/v1/customers/"))
 
     assert response.status_code == 500
     assert response["Content-Type"] == "application/problem+json"

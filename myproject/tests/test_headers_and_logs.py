@@ -6,7 +6,7 @@ import re
 import pytest
 from django.conf import settings
 
-from myproject.middleware import RedactQueryStringFilter, RequestIDLogFilter
+from myproject.http.logs import RedactQueryStringFilter, RequestIDLogFilter
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import redis
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
-from myproject import throttling
+from myproject.http import throttling
 
 THREADS, REQUESTS_EACH, LIMIT = 16, 50, 600
 

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from conftest import move_quote_to
-from myproject.exceptions import Conflict
+from myproject.problems import Conflict
 from quotes.models import Quote
 from quotes.services import quote_create, quote_transition
 

@@ -11,14 +11,15 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
-from .api import PayloadTooLarge
-from .middleware import request_id_var
-from .throttling import AnonymousRateThrottle
+from .http.parsers import PayloadTooLarge
+from .http.request_ids import request_id_var
+from .http.throttling import AnonymousRateThrottle
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:problem-type:"
@@ -146,3 +147,34 @@ def problem_json_response(status_code: int, code: str, detail: str) -> JsonRespo
     return JsonResponse(
         problem(status_code, code, detail), status=status_code, content_type=PROBLEM_CONTENT_TYPE
     )
+
+
+# Django's own error views, for what never reaches DRF (unknown routes, CSRF, crashes).
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler400(request, exception=None):
+    if _is_api(request):
+        return problem_json_response(400, "bad_request", "The request could not be understood.")
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request, exception=None):
+    if _is_api(request):
+        return problem_json_response(403, "permission_denied", "You may not do this.")
+    return defaults.permission_denied(request, exception)
+
+
+def handler404(request, exception=None):
+    if _is_api(request):
+        return problem_json_response(404, "not_found", f"Nothing is found at {request.path}.")
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request):
+    if _is_api(request):
+        return problem_json_response(500, "server_error", "An unexpected error occurred.")
+    return defaults.server_error(request)

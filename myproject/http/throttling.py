@@ -85,7 +85,7 @@ class PartnerRateThrottle(WindowRateThrottle):
 class AnonymousRateThrottle(WindowRateThrottle):
     """API_ANON_THROTTLE_RATE requests without a valid token per client address.
 
-    Counted when such a request is refused (see myproject.exceptions): there is no caller
+    Counted when such a request is refused (see myproject.problems): there is no caller
     to count it against before authentication has failed.
     """
 

@@ -1,0 +1,2 @@
+"""The HTTP platform every app uses: parsers, fields, pages, filters, routes, throttles,
+request ids and middleware."""

@@ -1,0 +1,56 @@
+"""Query-string filters: dates, ids and an empty value are checked as strictly as bodies."""
+
+import re
+
+import django_filters
+from django import forms
+from drf_spectacular.utils import extend_schema_field
+
+from .fields import DATE_PATTERN, DATE_SCHEMA, MAX_ID
+
+
+class _StrictDateField(forms.DateField):
+    input_formats = ["%d-%m-%Y", "%Y-%m-%d"]
+
+    def to_python(self, value):
+        # An empty `?dob=` is a malformed date, not a missing filter.
+        if value is not None and not re.match(DATE_PATTERN, str(value)):
+            raise forms.ValidationError("Enter a date as DD-MM-YYYY or YYYY-MM-DD.")
+        return super().to_python(value)
+
+
+class _StrictIdField(forms.IntegerField):
+    def to_python(self, value):
+        if value not in self.empty_values and not (str(value).isascii() and str(value).isdigit()):
+            raise forms.ValidationError("Send a whole number.")
+        return super().to_python(value)
+
+
+@extend_schema_field(DATE_SCHEMA)
+class DateFilter(django_filters.DateFilter):
+    """A date in a query string, DD-MM-YYYY or YYYY-MM-DD, exactly."""
+
+    field_class = _StrictDateField
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """An object id in a query string: digits only, within the id column's range."""
+
+    field_class = _StrictIdField
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class FilterSet(django_filters.FilterSet):
+    """Filters combine with AND. A parameter sent empty (`?state=`) is an error unless it is
+    free text: an empty date, id or choice is a malformed request, not a missing filter."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name, declared in self.filters.items():
+            if self.data.get(name) == "" and not isinstance(declared, django_filters.CharFilter):
+                self.form.add_error(name, "This parameter needs a value.")
+                valid = False
+        return valid
