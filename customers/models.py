@@ -68,31 +68,3 @@ class Customer(models.Model):
             raise ValidationError({"dob": "The date of birth must be before today."})
         if self.dob and self.dob < EARLIEST_DOB:
             raise ValidationError({"dob": "The date of birth cannot be before 01-01-1900."})
-
-
-class IdempotencyKey(models.Model):
-    """A caller's Idempotency-Key and the outcome of the first request sent with it.
-
-    Kept here, in the app every other app may import, because keys belong to the caller.
-    The same key with the same request replays the stored outcome instead of acting again.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
-    response_status = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Empty while the first request is still running."
-    )
-    response_body = models.JSONField(null=True, blank=True)
-    response_content_type = models.CharField(max_length=100, blank=True)
-    locked_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user"),
-        ]
-
-    def __str__(self) -> str:
-        return self.key

@@ -2,10 +2,11 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from myproject.idempotency import idempotent
+
 from . import services
 from .access import PartnerScopedMixin, acting_user
 from .filters import CustomerFilter
-from .idempotency import idempotent
 from .models import Customer
 from .serializers import CustomerInputSerializer, CustomerSerializer
 

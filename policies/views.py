@@ -6,8 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.access import PartnerScopedMixin, acting_user
-from customers.idempotency import idempotent
 from customers.views import CustomerViewSet
+from myproject.idempotency import idempotent
 from myproject.schema import CONFLICT
 from quotes import services as quote_services
 from quotes.models import Quote

@@ -5,8 +5,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from customers.access import PartnerScopedMixin, acting_user
-from customers.idempotency import idempotent
 from myproject.http.fields import ID_PATH_PATTERN
+from myproject.idempotency import idempotent
 from myproject.schema import CONFLICT
 
 from . import services

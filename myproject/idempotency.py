@@ -15,16 +15,14 @@ import json
 import re
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from myproject.problems import Conflict
-
-from .models import IdempotencyKey
+from .problems import Conflict
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -32,6 +30,37 @@ MAX_KEY_LENGTH = 255
 ABANDONED_AFTER = dt.timedelta(minutes=5)
 KEY_PATTERN = re.compile(rf"^[ -~]{{1,{MAX_KEY_LENGTH}}}$")
 NOT_STORED = {400, 401, 403, 413, 415, 429}
+
+
+class IdempotencyKey(models.Model):
+    """A caller's Idempotency-Key and the outcome of the first request sent with it.
+
+    The same key with the same request replays the stored outcome instead of acting again.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(
+        max_length=64, help_text="SHA-256 of the operation, the ids in its path and the body."
+    )
+    response_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty while the first request is still running."
+    )
+    response_body = models.JSONField(null=True, blank=True)
+    response_content_type = models.CharField(max_length=100, blank=True)
+    locked_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        app_label = "myproject"
+        db_table = "customers_idempotencykey"  # where it was created, rows and all
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class KeyReused(APIException):

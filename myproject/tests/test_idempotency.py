@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from customers.models import Customer, IdempotencyKey
+from customers.models import Customer
+from myproject.idempotency import IdempotencyKey
 from policies.models import Payment, Policy
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from customers.models import IdempotencyKey
+from myproject.idempotency import IdempotencyKey
 
 
 class Command(BaseCommand):
