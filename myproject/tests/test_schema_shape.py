@@ -20,6 +20,8 @@ def shape(schema: dict) -> dict:
     paths = {
         path: {
             method: {
+                "operation": op["operationId"],
+                "tags": op.get("tags", []),
                 "parameters": sorted(f"{p['in']}:{p['name']}" for p in op.get("parameters", [])),
                 "request": _refs(op.get("requestBody", {}).get("content", {})),
                 "responses": {
