@@ -9,8 +9,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from customers.tests.factories import CustomerFactory, PartnerFactory, partner_token
+from myproject.lifecycle import transition
 from quotes.models import Product, Quote
-from quotes.services import lock_quote, quote_accept, quote_create, quote_transition
+from quotes.services import lock_quote, quote_accept, quote_create
 
 
 @pytest.fixture(autouse=True)
@@ -123,5 +124,5 @@ def move_quote_to(quote, state: str):
                 paths[following] = [*paths[current], following]
                 queue.append(following)
     for step in paths[state]:
-        quote = quote_transition(quote=lock_quote(quote.pk), to=step)
+        quote = transition(lock_quote(quote.pk), step)
     return quote

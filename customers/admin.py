@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Customer, Partner
 
@@ -14,7 +15,7 @@ class PartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(SimpleHistoryAdmin):
     list_display = ("id", "first_name", "last_name", "dob", "partner", "created_at")
     search_fields = ("first_name", "last_name")
     list_filter = ("partner", "dob")

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from myproject.history import tracked
 from myproject.text import normalize_text, validate_plain_text
 
 EARLIEST_DOB = dt.date(1900, 1, 1)
@@ -44,6 +45,8 @@ class Customer(models.Model):
     dob = models.DateField("date of birth")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = tracked()
 
     class Meta:
         ordering = ["id"]

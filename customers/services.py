@@ -21,6 +21,7 @@ def customer_create(
     """Register a partner's customer; the model's rules (trimmed names, birth date) apply."""
     customer = Customer(partner=partner, first_name=first_name, last_name=last_name, dob=dob)
     customer.full_clean()
+    customer._history_user = by
     customer.save()
     return customer
 

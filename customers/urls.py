@@ -1,5 +1,3 @@
-from django.urls import re_path
-
 from myproject.http.routers import Router
 
 from .views import CustomerViewSet
@@ -7,12 +5,4 @@ from .views import CustomerViewSet
 router = Router()
 router.register("customers", CustomerViewSet, basename="customer")
 
-urlpatterns = [
-    # Seed contract: POST create_customer.
-    re_path(
-        r"^create_customer/?$",
-        CustomerViewSet.as_view({"post": "create"}),
-        name="create-customer",
-    ),
-    *router.urls,
-]
+urlpatterns = router.urls

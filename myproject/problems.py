@@ -9,7 +9,6 @@ from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -106,13 +105,6 @@ def problem_exception_handler(exc, context):
         return _problem_response(body)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
-    elif isinstance(exc, IntegrityError):
-        # A constraint caught a concurrent change (a second policy or charge for one quote).
-        exc = Conflict(
-            "The request clashes with a change made at the same time; read the data again.",
-            code="concurrent_change",
-        )
-        return _problem_response(problem(exc.status_code, exc.code, exc.detail))
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     elif isinstance(exc, Http404):

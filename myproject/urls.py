@@ -1,4 +1,5 @@
-"""The API's table of contents. Everything under /api/v1 answers with or without a slash."""
+"""The API's table of contents: resources, then the published contracts. Everything under
+/api/v1 answers with or without a slash."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -8,19 +9,23 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-api_v1 = [
-    # customers: customers/, customers/<id>/ and the seed's POST create_customer.
-    path("", include("customers.urls")),
-    # quotes: products/, quotes/, quotes/<id>/, quotes/<id>/accept/.
-    path("", include("quotes.urls")),
-    # policies: policies/..., plus routes that need policies: quotes/<id>/pay/ and the seed's
-    # PUT quotes/<id>/update/ (paying issues a policy), the seed's GET search (filters by the
-    # policies customers hold) and the assessment's POST quote/ (creates, accepts or pays).
+resources = [
+    path("", include("customers.urls")),  # customers/
+    path("", include("quotes.urls")),  # products/, quotes/, quotes/<id>/decline/
+    # policies/..., and quotes/<id>/pay/, served by policies: paying issues a policy.
     path("", include("policies.urls")),
 ]
 
+# The two published client contracts (the seed README's and the assessment's), adapted onto
+# the same services.
+contracts = [
+    path("", include("customers.contracts")),  # create_customer
+    path("", include("quotes.contracts")),  # quotes/<id>/accept/
+    path("", include("policies.contracts")),  # quotes/<id>/update/, search, quote/
+]
+
 urlpatterns = [
-    path("api/v1/", include(api_v1)),
+    path("api/v1/", include(resources + contracts)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs pages load their scripts from this server only (see CONTENT_SECURITY_POLICY).
     path(

@@ -1,8 +1,7 @@
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from myproject.problems import Conflict
+from myproject.admin import run_action
 
 from . import services
 from .models import CancellationReason, Payment, Policy
@@ -30,20 +29,10 @@ class PolicyAdmin(SimpleHistoryAdmin):
     inlines = [PaymentInline]
     actions = ["cancel_at_customer_request", "quote_renewal"]
 
-    def _apply(self, request, queryset, act, done: str):
-        for policy in queryset:
-            try:
-                act(policy)
-            except Conflict as exc:
-                self.message_user(request, exc.detail, messages.ERROR)
-            except ValidationError as exc:
-                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
-            else:
-                self.message_user(request, f"{policy.number}: {done}.", messages.SUCCESS)
-
     @admin.action(description="Cancel today at the customer's request (refund by the rules)")
     def cancel_at_customer_request(self, request, queryset):
-        self._apply(
+        run_action(
+            self,
             request,
             queryset,
             lambda policy: services.policy_cancel(
@@ -54,7 +43,8 @@ class PolicyAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Quote the renewal")
     def quote_renewal(self, request, queryset):
-        self._apply(
+        run_action(
+            self,
             request,
             queryset,
             lambda policy: services.policy_renew(policy_id=policy.pk, by=request.user),
@@ -69,7 +59,7 @@ class PolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(SimpleHistoryAdmin):
     list_display = ("reference", "policy", "kind", "amount", "currency", "method", "status")
     list_filter = ("kind", "method", "status")
     search_fields = ("reference", "policy__number")

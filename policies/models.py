@@ -1,11 +1,13 @@
 import datetime as dt
 
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
-from quotes.models import MONEY, REASON_MAX_LENGTH
+from myproject.history import REASON_MAX_LENGTH, tracked
+from myproject.lifecycle import LifecycleQuerySet, Stateful
+from myproject.problems import Conflict
+from quotes.models import MONEY
 
 
 class PolicyState(models.TextChoices):
@@ -21,43 +23,7 @@ class CancellationReason(models.TextChoices):
     OTHER = "other"
 
 
-def _cancelled_by(today: dt.date) -> Q:
-    """An active policy whose (scheduled) cancellation has taken effect by `today`."""
-    return Q(state=PolicyState.ACTIVE, cancelled_on__lte=today)
-
-
-def _expired_by(today: dt.date) -> Q:
-    """An active policy past its end date. A cancellation always falls within the term, so a
-    cancelled policy reads cancelled, never expired."""
-    return Q(state=PolicyState.ACTIVE, end_date__lt=today, cancelled_on__isnull=True)
-
-
-class PolicyQuerySet(models.QuerySet):
-    def with_current_state(self, today: dt.date | None = None):
-        """Annotate `current_state`: an active policy reads cancelled from the day a scheduled
-        cancellation takes effect, and expired after its end date, whether or not
-        `expire_policies` has recorded it yet."""
-        today = today or timezone.localdate()
-        return self.annotate(
-            current_state=Case(
-                When(_cancelled_by(today), then=Value(PolicyState.CANCELLED)),
-                When(_expired_by(today), then=Value(PolicyState.EXPIRED)),
-                default=F("state"),
-                output_field=models.CharField(),
-            )
-        )
-
-    def in_current_state(self, state: str, today: dt.date | None = None):
-        """Policies whose current state is `state`, as conditions on indexed columns."""
-        today = today or timezone.localdate()
-        if state == PolicyState.EXPIRED:
-            return self.filter(Q(state=state) | _expired_by(today))
-        if state == PolicyState.CANCELLED:
-            return self.filter(Q(state=state) | _cancelled_by(today))
-        return self.filter(state=state).exclude(_cancelled_by(today) | _expired_by(today))
-
-
-class Policy(models.Model):
+class Policy(Stateful):
     """The contract issued when a quote is paid; its id is the quote's id.
 
     Cover, premium and currency are copied from the quote, never recomputed.
@@ -65,7 +31,7 @@ class Policy(models.Model):
 
     State = PolicyState
 
-    # Each state and the states it may become; every change goes through services.
+    # Each state and the states it may become; every change goes through lifecycle.transition.
     TRANSITIONS: dict[str, set[str]] = {
         State.ACTIVE: {State.CANCELLED, State.EXPIRED},
         State.CANCELLED: set(),
@@ -111,10 +77,8 @@ class Policy(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(
-        history_change_reason_field=models.CharField(max_length=REASON_MAX_LENGTH, null=True)
-    )
-    objects = PolicyQuerySet.as_manager()
+    history = tracked()
+    objects = LifecycleQuerySet.as_manager()
 
     class Meta:
         ordering = ["quote"]
@@ -138,16 +102,38 @@ class Policy(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    def can_become(self, state: str) -> bool:
-        return state in self.TRANSITIONS.get(self.state, set())
+    @property
+    def label(self) -> str:
+        return f"Policy {self.number}"
 
-    def state_on(self, day: dt.date) -> str:
-        if self.state == PolicyState.ACTIVE:
-            if self.cancelled_on is not None and day >= self.cancelled_on:
-                return PolicyState.CANCELLED
-            if day > self.end_date:
-                return PolicyState.EXPIRED
-        return self.state
+    @classmethod
+    def lapses(cls, now: dt.datetime) -> list[tuple[str, Q]]:
+        """An active policy reads cancelled from the day a scheduled cancellation takes
+        effect, and expired after its end date. A cancellation always falls within the term,
+        so the two never both hold."""
+        today = timezone.localdate(now)
+        return [
+            (PolicyState.CANCELLED, Q(state=PolicyState.ACTIVE, cancelled_on__lte=today)),
+            (
+                PolicyState.EXPIRED,
+                Q(state=PolicyState.ACTIVE, end_date__lt=today, cancelled_on__isnull=True),
+            ),
+        ]
+
+    def lapsed_conflict(self, state: str) -> Conflict:
+        if state == PolicyState.EXPIRED:
+            return Conflict(
+                f"Policy {self.number} ended on {self.end_date:%d-%m-%Y}.",
+                code="policy_expired",
+                state=state,
+            )
+        since = f" from {self.cancelled_on:%d-%m-%Y}" if self.cancelled_on else ""
+        return Conflict(
+            f"Policy {self.number} is cancelled{since}.", code="invalid_transition", state=state
+        )
+
+    def lapse_reason(self, state: str) -> str:
+        return self.cancellation_reason if state == PolicyState.CANCELLED else "term ended"
 
     @property
     def cancelled_from(self) -> dt.date | None:
@@ -163,18 +149,14 @@ class Policy(models.Model):
             return self.cancelled_on
         return None
 
-    @property
-    def current_state(self) -> str:
-        """The state clients see: annotated by `with_current_state()`, or computed today."""
-        return self.__dict__.get("current_state") or self.state_on(timezone.localdate())
 
-    @current_state.setter
-    def current_state(self, value: str) -> None:
-        self.__dict__["current_state"] = value
+class Payment(Stateful):
+    """Money for a policy: exactly one charge, and at most one refund when it is cancelled.
 
-
-class Payment(models.Model):
-    """Money for a policy: exactly one charge, and at most one refund when it is cancelled."""
+    A charge is pending until paid (an invoice) or succeeds at once (a card); a pending one is
+    cancelled with its policy, a succeeded one is refunded in part or whole. A refund succeeds
+    when made.
+    """
 
     class Kind(models.TextChoices):
         CHARGE = "charge"
@@ -188,6 +170,17 @@ class Payment(models.Model):
         SUCCEEDED = "succeeded"
         PENDING = "pending"
         CANCELLED = "cancelled"
+        PARTIALLY_REFUNDED = "partially_refunded"
+        REFUNDED = "refunded"
+
+    STATE_FIELD = "status"
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.PENDING: {Status.SUCCEEDED, Status.CANCELLED},
+        Status.SUCCEEDED: {Status.PARTIALLY_REFUNDED, Status.REFUNDED},
+        Status.PARTIALLY_REFUNDED: {Status.REFUNDED},
+        Status.CANCELLED: set(),
+        Status.REFUNDED: set(),
+    }
 
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="payments")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CHARGE)
@@ -195,13 +188,16 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3)
     method = models.CharField(max_length=16, choices=Method.choices)
     status = models.CharField(
-        max_length=16,
+        max_length=20,
         choices=Status.choices,
         help_text="Card payments succeed at once; invoices stay pending until invoiced, and "
-        "a pending invoice is cancelled with its policy.",
+        "a pending invoice is cancelled with its policy; a refund marks its charge refunded.",
     )
     reference = models.CharField(max_length=32, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = tracked()
+    objects = LifecycleQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -217,3 +213,7 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def label(self) -> str:
+        return f"Payment {self.reference}"

@@ -1,9 +1,28 @@
-"""Reads that assemble a contract's story from the history django-simple-history records."""
+"""Reads: policies as the API renders them, and a contract's story from the history
+django-simple-history records."""
+
+from django.db.models import Prefetch, QuerySet
 
 from customers.access import partner_of
 from quotes.models import Quote
 
-from .models import Policy
+from .models import Payment, Policy
+
+
+def policies_for_reading() -> QuerySet:
+    """Policies with what rendering one needs (customer, product, payments) and the state
+    each reads now; built per request, since that state depends on the day."""
+    return (
+        Policy.objects.select_related("customer", "product")
+        .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("id")))
+        .with_current_state()
+        .order_by("quote")
+    )
+
+
+def policy_for_reading(policy_id: int) -> Policy:
+    """One policy as a read shows it: after a write, the response renders what a read would."""
+    return policies_for_reading().get(pk=policy_id)
 
 
 def actor_name(user, *, viewer) -> str | None:

@@ -1,20 +1,14 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from customers.access import ScopedPrimaryKeyRelatedField
-from customers.models import Customer
 from customers.serializers import CustomerSerializer
+from myproject.history import REASON_MAX_LENGTH
 from myproject.http.fields import (
-    StrictBooleanField,
     StrictCharField,
     StrictDateField,
     StrictInputSerializer,
-    id_field,
 )
-from quotes.models import REASON_MAX_LENGTH, Quote
 from quotes.serializers import (
-    ProductCodeField,
-    QuoteRestatementSerializer,
     money_input,
     money_output,
 )
@@ -107,17 +101,6 @@ class PaymentInputSerializer(StrictInputSerializer):
     amount = money_input(required=False, help_text="If sent, must equal the premium.")
 
 
-class LegacyPaymentInputSerializer(QuoteRestatementSerializer, PaymentInputSerializer):
-    """The seed contract's payment body: the accept body with `is_accepted: true`."""
-
-    is_accepted = StrictBooleanField(help_text="Must be true: the customer pays.")
-
-    def validate_is_accepted(self, value):
-        if value is not True:
-            raise serializers.ValidationError("Must be true to pay for the quote.")
-        return value
-
-
 class CancelInputSerializer(StrictInputSerializer):
     reason = serializers.ChoiceField(
         choices=CancellationReason.choices,
@@ -133,28 +116,4 @@ class CancelInputSerializer(StrictInputSerializer):
         default="",
         max_length=REASON_MAX_LENGTH,
         help_text="Staff only, and required to backdate: why.",
-    )
-
-
-class AssessmentCreateSerializer(StrictInputSerializer):
-    customer_id = ScopedPrimaryKeyRelatedField(
-        partner_path="partner",
-        queryset=Customer.objects.all(),
-        pk_field=id_field(),
-        help_text="Customer id.",
-    )
-    type = ProductCodeField(help_text="Product code.")
-    cover = money_input(required=False, help_text="Defaults to the product's default cover.")
-
-
-class AssessmentStatusSerializer(StrictInputSerializer):
-    quote_id = ScopedPrimaryKeyRelatedField(
-        partner_path="customer__partner",
-        queryset=Quote.objects.all(),
-        pk_field=id_field(),
-        help_text="Quote id.",
-    )
-    status = serializers.ChoiceField(
-        choices=[("accepted", "accepted"), ("active", "active")],
-        help_text="`accepted` accepts the quote; `active` pays it and issues the policy.",
     )

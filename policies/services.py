@@ -1,17 +1,18 @@
-"""Policy rules: issuing (paying an accepted quote), cancelling with a refund, expiry and
-renewal, and the one place where a policy changes state."""
+"""Policy rules: issuing (paying an accepted quote), cancelling with a refund, and renewal.
+Every change of state goes through myproject.lifecycle."""
 
 import datetime as dt
 import secrets
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from myproject.lifecycle import check_transition, transition
 from myproject.problems import Conflict
 from quotes.models import OPEN_STATES, Quote
-from quotes.services import Actor, lock_quote, quote_create, quote_transition
+from quotes.services import Actor, lock_quote, quote_create
 
 from . import refunds
 from .models import Payment, Policy
@@ -39,9 +40,8 @@ def policy_issue(
     quote_id: int,
     payment_method: str = Payment.Method.CARD,
     amount: Decimal | None = None,
-    restated: dict | None = None,
     by: Actor = None,
-    today: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> Policy:
     """Take payment for an accepted, unexpired quote and issue its policy, active at once.
 
@@ -49,16 +49,16 @@ def policy_issue(
     quote is paid only while the policy it renews is still active with no cancellation
     ahead; its cover starts the day after that policy ends, never before the day it is paid.
     """
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     # Lock the renewed policy before the quote, in the order policy_cancel locks them.
     renewed_id = (
         Policy.objects.filter(renewal_quote_id=quote_id).values_list("pk", flat=True).first()
     )
     renewed = lock_policy(renewed_id) if renewed_id is not None else None
-    quote = lock_quote(quote_id)
-    quote_transition(quote=quote, to=Quote.State.PAID, by=by, restated=restated)
+    quote = transition(lock_quote(quote_id), Quote.State.PAID, by=by, now=now)
     if renewed is not None and (
-        renewed.state_on(today) != Policy.State.ACTIVE or renewed.cancelled_on is not None
+        renewed.state_at(now) != Policy.State.ACTIVE or renewed.cancelled_on is not None
     ):
         raise Conflict(
             f"Quote {quote.pk} renews policy {renewed.number}, which is cancelled or ended.",
@@ -85,8 +85,7 @@ def policy_issue(
         state=Policy.State.ACTIVE,
     )
     policy._history_user = by
-    policy.save(force_insert=True)
-    Payment.objects.create(
+    charge = Payment(
         policy=policy,
         kind=Payment.Kind.CHARGE,
         amount=quote.premium,
@@ -99,6 +98,16 @@ def policy_issue(
         ),
         reference=payment_reference(),
     )
+    charge._history_user = by
+    try:
+        with transaction.atomic():
+            policy.save(force_insert=True)
+            charge.save(force_insert=True)
+    except IntegrityError as exc:  # the one race the locks leave: a policy for this quote
+        raise Conflict(
+            f"Quote {quote.pk} was paid by a request made at the same time.",
+            code="concurrent_change",
+        ) from exc
     return policy
 
 
@@ -115,47 +124,6 @@ def lock_policy(policy_id: int) -> Policy:
     )
 
 
-def policy_check_transition(*, policy: Policy, to: str, today: dt.date) -> None:
-    """Refuse (409) a move TRANSITIONS does not allow from the state the policy reads today."""
-    lapsed = policy.state_on(today)
-    # A policy that has ended or been cancelled by date may only have that recorded.
-    if lapsed != policy.state and to != lapsed:
-        if lapsed == Policy.State.EXPIRED:
-            raise Conflict(
-                f"Policy {policy.number} ended on {policy.end_date:%d-%m-%Y}.",
-                code="policy_expired",
-                state=lapsed,
-            )
-        raise Conflict(
-            f"Policy {policy.number} was cancelled from {policy.cancelled_on:%d-%m-%Y}.",
-            code="invalid_transition",
-            state=lapsed,
-        )
-    if not policy.can_become(to):
-        raise Conflict(
-            f"Policy {policy.number} is {policy.state} and cannot become {to}.",
-            code="invalid_transition",
-            state=policy.state,
-        )
-
-
-def policy_transition(
-    *,
-    policy: Policy,
-    to: str,
-    by: Actor = None,
-    reason: str | None = None,
-    today: dt.date | None = None,
-) -> Policy:
-    """Move a locked policy to `to` if TRANSITIONS allows it, recording who and why."""
-    policy_check_transition(policy=policy, to=to, today=today or timezone.localdate())
-    policy.state = to
-    policy._history_user = by
-    policy._change_reason = reason
-    policy.save()
-    return policy
-
-
 @transaction.atomic
 def policy_cancel(
     *,
@@ -164,7 +132,7 @@ def policy_cancel(
     effective_date: dt.date | None = None,
     note: str = "",
     by: Actor = None,
-    today: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> Policy:
     """Cancel an active policy; cover stops on `effective_date`, the first day without cover
     (today by default, or the start of a policy not begun yet).
@@ -174,10 +142,11 @@ def policy_cancel(
     schedules the cancellation: the policy stays active until then. Only staff may backdate,
     saying why in `note`. Cancelling declines the policy's open renewal quote.
     """
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     policy = lock_policy(policy_id)
     # State first: an ended or cancelled policy is a conflict whatever the date.
-    policy_check_transition(policy=policy, to=Policy.State.CANCELLED, today=today)
+    check_transition(policy, Policy.State.CANCELLED, now=now)
     if policy.cancelled_on is not None:
         raise Conflict(
             f"Policy {policy.number} is already cancelled from {policy.cancelled_on:%d-%m-%Y}.",
@@ -189,19 +158,17 @@ def policy_cancel(
     policy.cancellation_reason = reason
     policy.cancellation_note = note
     policy.cancelled_on = effective
+    cancellation = ["cancellation_reason", "cancellation_note", "cancelled_on"]
     if effective <= today:
-        policy_transition(
-            policy=policy, to=Policy.State.CANCELLED, by=by, reason=reason, today=today
-        )
+        transition(policy, Policy.State.CANCELLED, by=by, reason=reason, fields=cancellation)
     else:  # scheduled: expire_policies records `cancelled` on the day
         policy._history_user = by
         policy._change_reason = f"{reason}, from {effective:%d-%m-%Y}"
-        policy.save()
-    _decline_open_renewal(policy, by=by)
+        policy.save(update_fields=[*cancellation, "updated_at"])
+    _decline_open_renewal(policy, by=by, now=now)
     charge = Payment.objects.select_for_update().get(policy=policy, kind=Payment.Kind.CHARGE)
     if charge.status == Payment.Status.PENDING:
-        charge.status = Payment.Status.CANCELLED
-        charge.save(update_fields=["status"])
+        transition(charge, Payment.Status.CANCELLED, by=by, reason="policy cancelled")
         return policy
     amount = refunds.cancellation_refund(
         premium=charge.amount,
@@ -213,7 +180,7 @@ def policy_cancel(
         currency=policy.currency,
     )
     if amount > 0:
-        Payment.objects.create(
+        refund = Payment(
             policy=policy,
             kind=Payment.Kind.REFUND,
             amount=amount,
@@ -222,6 +189,14 @@ def policy_cancel(
             status=Payment.Status.SUCCEEDED,
             reference=payment_reference(),
         )
+        refund._history_user = by
+        refund.save(force_insert=True)
+        refunded = (
+            Payment.Status.REFUNDED
+            if amount == charge.amount
+            else Payment.Status.PARTIALLY_REFUNDED
+        )
+        transition(charge, refunded, by=by, reason=f"refund {refund.reference}")
     return policy
 
 
@@ -241,54 +216,26 @@ def _check_effective_date(
         raise ValidationError({"note": "Say why the cancellation is backdated."})
 
 
-def _decline_open_renewal(policy: Policy, *, by: Actor) -> None:
+def _decline_open_renewal(policy: Policy, *, by: Actor, now: dt.datetime) -> None:
     """A renewal quote must not outlive the cover it renews."""
     if policy.renewal_quote_id is None:
         return
     renewal = lock_quote(policy.renewal_quote_id)
-    if renewal.current_state in OPEN_STATES:
-        quote_transition(
-            quote=renewal, to=Quote.State.DECLINED, by=by, reason="renewed policy cancelled"
-        )
-
-
-def policy_expire_ended(*, batch_size: int = 500, today: dt.date | None = None) -> int:
-    """Record `cancelled` for scheduled cancellations that have taken effect and `expired` for
-    active policies past their end date; returns how many.
-
-    Batches lock and re-check their rows and skip rows another worker holds: safe from cron
-    on several machines at once, and a second run does nothing.
-    """
-    today = today or timezone.localdate()
-    recorded = 0
-    for state in (Policy.State.CANCELLED, Policy.State.EXPIRED):
-        while True:
-            with transaction.atomic():
-                batch = list(
-                    Policy.objects.select_for_update(skip_locked=True)
-                    .filter(state=Policy.State.ACTIVE)
-                    .in_current_state(state, today=today)
-                    .order_by("quote")[:batch_size]
-                )
-                for policy in batch:
-                    reason = policy.cancellation_reason or "term ended"
-                    policy_transition(policy=policy, to=state, reason=reason, today=today)
-            recorded += len(batch)
-            if len(batch) < batch_size:
-                break
-    return recorded
+    if renewal.state_at(now) in OPEN_STATES:
+        transition(renewal, Quote.State.DECLINED, by=by, reason="renewed policy cancelled")
 
 
 @transaction.atomic
-def policy_renew(*, policy_id: int, by: Actor = None, today: dt.date | None = None) -> Quote:
+def policy_renew(*, policy_id: int, by: Actor = None, now: dt.datetime | None = None) -> Quote:
     """Quote next year's cover for an active policy, from RENEWAL_WINDOW_DAYS before its end.
 
     The new quote is priced at the customer's age on the renewal's start date, the day
     after this policy ends; paying it issues the next policy from that day.
     """
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     policy = lock_policy(policy_id)
-    state = policy.state_on(today)
+    state = policy.state_at(now)
     if state != Policy.State.ACTIVE:
         raise Conflict(
             f"Policy {policy.number} is {state}; only an active policy can be renewed.",
@@ -310,8 +257,7 @@ def policy_renew(*, policy_id: int, by: Actor = None, today: dt.date | None = No
         )
     current = policy.renewal_quote
     if current is not None and (
-        current.state == Quote.State.PAID
-        or (current.state in OPEN_STATES and current.current_state in OPEN_STATES)
+        current.state == Quote.State.PAID or current.state_at(now) in OPEN_STATES
     ):
         raise Conflict(
             f"Policy {policy.number} already has renewal quote {current.pk}.",

@@ -1,9 +1,9 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
-from myproject.problems import Conflict
+from myproject.admin import run_action
 
 from . import services
 from .models import AgeBand, Product, Quote
@@ -43,7 +43,7 @@ class AgeBandInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(SimpleHistoryAdmin):
     list_display = ("code", "name", "currency", "min_age", "max_age", "is_active")
     list_filter = ("is_active", "currency")
     search_fields = ("code", "name")
@@ -69,19 +69,22 @@ class QuoteAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def _apply(self, request, queryset, service, done: str):
-        for quote in queryset:
-            try:
-                service(quote_id=quote.pk, by=request.user)
-            except Conflict as exc:
-                self.message_user(request, exc.detail, messages.ERROR)
-            else:
-                self.message_user(request, f"Quote {quote.pk} {done}.", messages.SUCCESS)
-
     @admin.action(description="Accept the selected quotes")
     def accept_quotes(self, request, queryset):
-        self._apply(request, queryset, services.quote_accept, "accepted")
+        run_action(
+            self,
+            request,
+            queryset,
+            lambda quote: services.quote_accept(quote_id=quote.pk, by=request.user),
+            "accepted",
+        )
 
     @admin.action(description="Decline the selected quotes (the customer said no)")
     def decline_quotes(self, request, queryset):
-        self._apply(request, queryset, services.quote_decline, "declined")
+        run_action(
+            self,
+            request,
+            queryset,
+            lambda quote: services.quote_decline(quote_id=quote.pk, by=request.user),
+            "declined",
+        )

@@ -2,16 +2,21 @@ import datetime as dt
 
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
-from django.utils import timezone
-from simple_history.models import HistoricalRecords
+from django.db.models import F, Q
+
+from myproject.history import tracked
+from myproject.lifecycle import LifecycleQuerySet, Stateful
+from myproject.problems import Conflict
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
-# The longest reason a client may give for a change (a decline, a cancellation note); the
-# history's reason column holds exactly this much.
-REASON_MAX_LENGTH = 200
 POSITIVE = [MinValueValidator(0)]
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code.")
+
+
+class ProductQuerySet(models.QuerySet):
+    def active(self):
+        """What partners may see and quote."""
+        return self.filter(is_active=True)
 
 
 class Product(models.Model):
@@ -35,6 +40,9 @@ class Product(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = tracked()
+    objects = ProductQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -67,6 +75,8 @@ class AgeBand(models.Model):
         max_digits=8, decimal_places=4, validators=[MinValueValidator(0)]
     )
 
+    history = tracked()
+
     class Meta:
         ordering = ["product", "min_age"]
         constraints = [
@@ -96,40 +106,12 @@ class QuoteState(models.TextChoices):
 OPEN_STATES = (QuoteState.QUOTED, QuoteState.ACCEPTED)
 
 
-class QuoteQuerySet(models.QuerySet):
-    def with_current_state(self, now: dt.datetime | None = None):
-        """Annotate `current_state`: an open quote past `valid_until` reads as expired,
-        whether or not `expire_quotes` has recorded it yet."""
-        return self.annotate(
-            current_state=Case(
-                When(
-                    state__in=OPEN_STATES,
-                    valid_until__lt=now or timezone.now(),
-                    then=Value(QuoteState.EXPIRED),
-                ),
-                default=F("state"),
-                output_field=models.CharField(),
-            )
-        )
-
-    def in_current_state(self, state: str, now: dt.datetime | None = None):
-        """Quotes whose current state is `state`, as conditions on indexed columns."""
-        now = now or timezone.now()
-        if state == QuoteState.EXPIRED:
-            return self.filter(
-                Q(state=QuoteState.EXPIRED) | Q(state__in=OPEN_STATES, valid_until__lt=now)
-            )
-        if state in OPEN_STATES:
-            return self.filter(state=state, valid_until__gte=now)
-        return self.filter(state=state)
-
-
-class Quote(models.Model):
+class Quote(Stateful):
     """A priced offer to one customer. The premium is fixed when priced, never recomputed."""
 
     State = QuoteState
 
-    # Each state and the states it may become; every change goes through services.
+    # Each state and the states it may become; every change goes through lifecycle.transition.
     TRANSITIONS: dict[str, set[str]] = {
         State.QUOTED: {State.ACCEPTED, State.DECLINED, State.EXPIRED},
         State.ACCEPTED: {State.PAID, State.DECLINED, State.EXPIRED},
@@ -153,10 +135,8 @@ class Quote(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(
-        history_change_reason_field=models.CharField(max_length=REASON_MAX_LENGTH, null=True)
-    )
-    objects = QuoteQuerySet.as_manager()
+    history = tracked()
+    objects = LifecycleQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -177,20 +157,21 @@ class Quote(models.Model):
     def __str__(self) -> str:
         return f"Quote {self.pk} ({self.state})"
 
-    def can_become(self, state: str) -> bool:
-        return state in self.TRANSITIONS.get(self.state, set())
-
-    def state_at(self, now: dt.datetime) -> str:
-        if self.state in OPEN_STATES and now > self.valid_until:
-            return QuoteState.EXPIRED
-        return self.state
-
     @property
-    def current_state(self) -> str:
-        """The state clients see: annotated by `with_current_state()`, or computed now."""
-        annotated = self.__dict__.get("current_state")
-        return annotated or self.state_at(timezone.now())
+    def label(self) -> str:
+        return f"Quote {self.pk}"
 
-    @current_state.setter
-    def current_state(self, value: str) -> None:
-        self.__dict__["current_state"] = value
+    @classmethod
+    def lapses(cls, now: dt.datetime) -> list[tuple[str, Q]]:
+        """An open quote past `valid_until` reads as expired."""
+        return [(QuoteState.EXPIRED, Q(state__in=OPEN_STATES, valid_until__lt=now))]
+
+    def lapsed_conflict(self, state: str) -> Conflict:
+        return Conflict(
+            f"Quote {self.pk} expired at {self.valid_until.isoformat()}; ask for a new quote.",
+            code="quote_expired",
+            state=state,
+        )
+
+    def lapse_reason(self, state: str) -> str:
+        return "validity ended"

@@ -5,15 +5,15 @@ from rest_framework import serializers
 
 from customers.access import ScopedPrimaryKeyRelatedField
 from customers.models import Customer
+from myproject.history import REASON_MAX_LENGTH
 from myproject.http.fields import (
     MoneyField,
-    StrictBooleanField,
     StrictCharField,
     StrictInputSerializer,
     id_field,
 )
 
-from .models import REASON_MAX_LENGTH, Product, Quote
+from .models import Product, Quote
 
 
 def money_input(**kwargs) -> MoneyField:
@@ -69,10 +69,6 @@ class QuoteSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True)
 
 
-def active_products():
-    return Product.objects.filter(is_active=True)
-
-
 CODE_MAX_LENGTH = Product._meta.get_field("code").max_length
 
 
@@ -83,7 +79,7 @@ class ProductCodeField(serializers.SlugRelatedField):
     """An active product named by its code, e.g. personal-accident."""
 
     def __init__(self, **kwargs):
-        super().__init__(slug_field="code", queryset=active_products(), **kwargs)
+        super().__init__(slug_field="code", queryset=Product.objects.active(), **kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str) or len(data) > CODE_MAX_LENGTH:
@@ -99,7 +95,7 @@ class QuoteCreateInputSerializer(StrictInputSerializer):
         help_text="Customer id.",
     )
     policy = serializers.PrimaryKeyRelatedField(
-        queryset=active_products(),
+        queryset=Product.objects.active(),
         pk_field=id_field(),
         required=False,
         help_text="Product id; or send `type` instead.",
@@ -134,22 +130,3 @@ class QuoteDeclineInputSerializer(StrictInputSerializer):
     reason = StrictCharField(
         required=False, max_length=REASON_MAX_LENGTH, help_text="Why the customer said no."
     )
-
-
-class QuoteRestatementSerializer(StrictInputSerializer):
-    """The seed contract's accept body: fields that restate the quote must agree with it."""
-
-    type = StrictCharField(required=False, max_length=CODE_MAX_LENGTH, help_text="Product code.")
-    premium = MoneyField(required=False)
-    cover = MoneyField(required=False)
-    customer = id_field(required=False, help_text="Customer id.")
-    state = StrictCharField(
-        required=False, max_length=32, help_text="Accepted for compatibility; ignored."
-    )
-    is_accepted = StrictBooleanField(
-        required=False, help_text="Accepted for compatibility; ignored on accept."
-    )
-
-    def restated(self) -> dict:
-        keys = ("type", "premium", "cover", "customer")
-        return {key: self.validated_data[key] for key in keys if key in self.validated_data}

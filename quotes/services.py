@@ -1,4 +1,4 @@
-"""Quote rules: pricing a quote, and the one place where a quote changes state."""
+"""Quote rules: pricing a quote, accepting and declining it (through myproject.lifecycle)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -9,10 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Customer
+from myproject.lifecycle import transition
 from myproject.problems import Conflict
 
 from . import pricing
-from .models import OPEN_STATES, Product, Quote
+from .models import Product, Quote
 
 Actor = AbstractBaseUser | None
 
@@ -99,97 +100,18 @@ def quote_create(
     return quote
 
 
-def quote_mismatches(quote: Quote, restated: dict) -> dict[str, list[str]]:
-    """Compare what a client restates about a quote (type, premium, cover, customer)."""
-    actual = {
-        "type": quote.product.code,
-        "premium": quote.premium,
-        "cover": quote.cover,
-        "customer": quote.customer_id,
-    }
-    return {
-        field: [f"The quote has {field} {actual[field]}, not {value}."]
-        for field, value in restated.items()
-        if field in actual and value is not None and value != actual[field]
-    }
-
-
-def quote_transition(
-    *,
-    quote: Quote,
-    to: str,
-    by: Actor = None,
-    reason: str | None = None,
-    restated: dict | None = None,
-    now: dt.datetime | None = None,
-) -> Quote:
-    """Move a locked quote to `to` if TRANSITIONS allows it, recording who and why.
-
-    Call inside a transaction with the row locked (see `lock_quote`).
-    """
-    now = now or timezone.now()
-    if to != Quote.State.EXPIRED and quote.state_at(now) == Quote.State.EXPIRED:
-        raise Conflict(
-            f"Quote {quote.pk} expired at {quote.valid_until.isoformat()}; ask for a new quote.",
-            code="quote_expired",
-            state=Quote.State.EXPIRED,
-        )
-    if not quote.can_become(to):
-        raise Conflict(
-            f"Quote {quote.pk} is {quote.state} and cannot become {to}.",
-            code="invalid_transition",
-            state=quote.state,
-        )
-    mismatches = quote_mismatches(quote, restated or {})
-    if mismatches:
-        raise Conflict(
-            f"The request does not match quote {quote.pk}.",
-            code="quote_mismatch",
-            errors=mismatches,
-        )
-    quote.state = to
-    quote._history_user = by
-    quote._change_reason = reason
-    quote.save(update_fields=["state", "updated_at"])
-    return quote
-
-
 def lock_quote(quote_id: int) -> Quote:
     """Re-read a quote with its row locked until the surrounding transaction ends."""
     return Quote.objects.select_for_update(of=("self",)).select_related("product").get(pk=quote_id)
 
 
 @transaction.atomic
-def quote_accept(*, quote_id: int, by: Actor = None, restated: dict | None = None) -> Quote:
+def quote_accept(*, quote_id: int, by: Actor = None) -> Quote:
     """The customer accepts the offer; only a quoted, unexpired quote can be accepted."""
-    quote = lock_quote(quote_id)
-    return quote_transition(quote=quote, to=Quote.State.ACCEPTED, by=by, restated=restated)
+    return transition(lock_quote(quote_id), Quote.State.ACCEPTED, by=by)
 
 
 @transaction.atomic
 def quote_decline(*, quote_id: int, by: Actor = None, reason: str | None = None) -> Quote:
     """The customer says no to a quoted or accepted (not yet paid) quote."""
-    quote = lock_quote(quote_id)
-    return quote_transition(quote=quote, to=Quote.State.DECLINED, by=by, reason=reason)
-
-
-def quote_expire_stale(*, batch_size: int = 500, now: dt.datetime | None = None) -> int:
-    """Record `expired` for open quotes past `valid_until`; returns how many.
-
-    Each batch is one transaction whose rows are locked and re-checked, skipping rows another
-    worker holds, so several machines may run it at once and running it again does nothing.
-    """
-    now = now or timezone.now()
-    expired = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Quote.objects.select_for_update(skip_locked=True)
-                .filter(state__in=OPEN_STATES, valid_until__lt=now)
-                .order_by("id")[:batch_size]
-            )
-            for quote in batch:
-                quote_transition(quote=quote, to=Quote.State.EXPIRED, reason="validity ended")
-        expired += len(batch)
-        if len(batch) < batch_size:
-            return expired
+    return transition(lock_quote(quote_id), Quote.State.DECLINED, by=by, reason=reason)

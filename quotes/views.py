@@ -16,7 +16,6 @@ from .serializers import (
     ProductSerializer,
     QuoteCreateInputSerializer,
     QuoteDeclineInputSerializer,
-    QuoteRestatementSerializer,
     QuoteSerializer,
 )
 
@@ -27,7 +26,7 @@ from .serializers import (
 )
 class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = ID_PATH_PATTERN
-    queryset = Product.objects.filter(is_active=True).prefetch_related(
+    queryset = Product.objects.active().prefetch_related(
         Prefetch("bands", queryset=AgeBand.objects.order_by("min_age"))
     )
     serializer_class = ProductSerializer
@@ -66,27 +65,6 @@ class QuoteViewSet(
         params.is_valid(raise_exception=True)
         quote = services.quote_create(**params.validated_data, by=acting_user(request))
         return Response(QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="Accept a quote",
-        description=(
-            "The customer accepts the offer. The body is optional; `type`, `premium`, `cover` "
-            "and `customer`, if sent, must match the quote (else 409 `quote_mismatch`). "
-            "A quote that is not `quoted`, or has expired, gives 409."
-        ),
-        request=QuoteRestatementSerializer,
-        responses={200: QuoteSerializer, 409: CONFLICT},
-    )
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def accept(self, request, pk=None):
-        quote = self.get_object()
-        params = QuoteRestatementSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        quote = services.quote_accept(
-            quote_id=quote.pk, by=acting_user(request), restated=params.restated()
-        )
-        return Response(QuoteSerializer(quote).data)
 
     @extend_schema(
         summary="Decline a quote",

@@ -95,7 +95,8 @@ class StrictCharField(serializers.CharField):
 
 
 class StrictInputSerializer(serializers.Serializer):
-    """An input serializer that refuses fields outside the operation's documented body."""
+    # An input serializer that refuses fields outside the operation's documented body. (A
+    # comment: drf-spectacular would publish a docstring as every request body's description.)
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):

@@ -122,21 +122,43 @@ def test_an_unexpected_exception_in_a_view_is_a_problem_500(api, monkeypatch):
     assert b"boom" not in response.content
 
 
-def test_a_constraint_violation_from_a_race_is_a_conflict_not_a_500(api, monkeypatch):
+def test_an_unexpected_constraint_violation_is_a_500_with_the_request_id(api, monkeypatch):
     from django.db import IntegrityError
 
     from customers import views
 
-    def lose_the_race(**kwargs):
+    def break_a_constraint(**kwargs):
         raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr(views.services, "customer_create", lose_the_race)
+    monkeypatch.setattr(views.services, "customer_create", break_a_constraint)
+    api.raise_request_exception = False
 
     response = api.post(
         "/api/v1/create_customer/",
         {"first_name": "B", "last_name": "S", "dob": "25-06-1991"},
         format="json",
+        HTTP_X_REQUEST_ID="trace-integrity",
     )
+
+    body = assert_problem(response, 500, "server_error")
+    assert body["request_id"] == "trace-integrity"
+    assert b"duplicate key" not in response.content
+
+
+def test_a_second_policy_for_one_quote_lost_to_a_race_is_a_409(api, accepted_quote, monkeypatch):
+    from django.db import IntegrityError
+
+    from policies.models import Payment, Policy
+
+    def lose_the_race(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(Policy, "save", lose_the_race)
+
+    response = api.post(f"/api/v1/quotes/{accepted_quote.pk}/pay/")
 
     body = assert_problem(response, 409, "concurrent_change")
     assert "duplicate key" not in body["detail"]
+    assert not Payment.objects.exists()
+    accepted_quote.refresh_from_db()
+    assert accepted_quote.state == "accepted"

@@ -116,7 +116,7 @@ def test_a_scheduled_cancellation_reads_cancelled_from_its_day_and_the_job_recor
         policy_id=policy.pk,
         reason="customer_request",
         effective_date=TODAY(),
-        today=TODAY() - 7 * DAY,  # asked for a week ago, for today
+        now=timezone.now() - 7 * DAY,  # asked for a week ago, for today
     )
 
     read = api.get(f"/api/v1/policies/{policy.pk}/").json()
@@ -201,7 +201,7 @@ def test_a_renewal_paid_after_the_old_policy_ended_is_refused_not_backdated(
 ):
     # Policy 42 of the report: renewed while active, paid after its term was over.
     policy = issued(customer, personal_accident, started=TODAY() - 371 * DAY)  # ended 7 days ago
-    renewal = policy_renew(policy_id=policy.pk, today=TODAY() - 10 * DAY)
+    renewal = policy_renew(policy_id=policy.pk, now=timezone.now() - 10 * DAY)
 
     response = api.post(f"/api/v1/quotes/{renewal.pk}/pay/")
 

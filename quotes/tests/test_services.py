@@ -5,9 +5,10 @@ import pytest
 from django.utils import timezone
 
 from conftest import move_quote_to
+from myproject.lifecycle import transition
 from myproject.problems import Conflict
 from quotes.models import Quote
-from quotes.services import quote_create, quote_transition
+from quotes.services import quote_create
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def test_a_refused_transition_changes_nothing(quote, source, target):
     rows = quote.history.count()
 
     with pytest.raises(Conflict) as refused:
-        quote_transition(quote=quote, to=target)
+        transition(quote, target)
 
     # An expired quote says so, whatever else was asked of it.
     expected = "quote_expired" if source == "expired" != target else "invalid_transition"
@@ -51,7 +52,7 @@ def test_a_refused_transition_changes_nothing(quote, source, target):
 def test_an_allowed_transition_is_recorded_with_its_reason(quote, source, target):
     quote = move_quote_to(quote, source)
 
-    quote_transition(quote=quote, to=target, reason="test")
+    transition(quote, target, reason="test")
 
     quote.refresh_from_db()
     assert quote.state == target

@@ -1,0 +1,22 @@
+"""What every app's admin shares: actions that call the services the API calls."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+
+from .problems import Conflict
+
+
+def run_action(modeladmin, request, queryset, act: Callable, done: str) -> None:
+    """Apply a service to each selected object, telling staff what happened to each: the
+    rules' refusals (409s and 400s in the API) become error messages, not crashes."""
+    for obj in queryset:
+        try:
+            act(obj)
+        except Conflict as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{obj}: {'; '.join(exc.messages)}", messages.ERROR)
+        else:
+            modeladmin.message_user(request, f"{obj}: {done}.", messages.SUCCESS)

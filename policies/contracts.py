@@ -1,0 +1,188 @@
+"""The published client contracts' endpoints that issue policies or read across them:
+
+- the seed README's `PUT quotes/<id>/update/` (pay, restating the quote) and `GET search`
+  (customers, filtered by the products they hold policies of, which only this app knows);
+- the assessment's `POST quote/`, whose body chooses between creating, accepting and paying.
+
+Each parses its contract's body, checks what it restates after the state checks, and calls
+the same services as the resource endpoints.
+"""
+
+from django.urls import include, path, re_path
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from customers.access import PartnerScopedMixin, ScopedPrimaryKeyRelatedField, acting_user
+from customers.filters import CustomerFilter
+from customers.models import Customer
+from customers.views import CustomerViewSet
+from myproject.http.fields import StrictBooleanField, StrictInputSerializer, id_field
+from myproject.http.routers import Router
+from myproject.idempotency import idempotent
+from myproject.schema import CONFLICT
+from quotes import services as quote_services
+from quotes.contracts import QuoteRestatementSerializer, refuse_restated_mismatch
+from quotes.filters import ProductCodeFilter
+from quotes.models import Quote
+from quotes.serializers import ProductCodeField, QuoteSerializer, money_input
+
+from . import services
+from .models import Policy
+from .selectors import policy_for_reading
+from .serializers import PaymentInputSerializer, PolicySerializer
+
+# Seed: PUT quotes/<id>/update/
+
+
+class LegacyPaymentInputSerializer(QuoteRestatementSerializer, PaymentInputSerializer):
+    """The accept body with `is_accepted: true`, and optionally how to pay."""
+
+    is_accepted = StrictBooleanField(help_text="Must be true: the customer pays.")
+
+    def validate_is_accepted(self, value):
+        if value is not True:
+            raise serializers.ValidationError("Must be true to pay for the quote.")
+        return value
+
+
+class SeedPaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
+    partner_path = "customer__partner"
+    queryset = Quote.objects.select_related("product")
+    serializer_class = PolicySerializer
+    filter_backends = []
+
+    @extend_schema(
+        summary="Pay an accepted quote (seed contract)",
+        description=(
+            'The accept body with `"is_accepted": true`; `type`, `premium`, `cover` and '
+            "`customer`, if sent, must match the quote. Same result as `pay`."
+        ),
+        request=LegacyPaymentInputSerializer,
+        responses={200: PolicySerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["put"], url_path="update", url_name="update")
+    @idempotent
+    def legacy_pay(self, request, pk=None):
+        quote = self.get_object()
+        params = LegacyPaymentInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        refuse_restated_mismatch(quote, Quote.State.PAID, params.validated_data)
+        policy = services.policy_issue(
+            quote_id=quote.pk,
+            payment_method=params.validated_data["payment_method"],
+            amount=params.validated_data.get("amount"),
+            by=acting_user(request),
+        )
+        return Response(PolicySerializer(policy_for_reading(policy.pk)).data)
+
+
+# Seed: GET search
+
+
+class CustomerSearchFilter(CustomerFilter):
+    policy_type = ProductCodeFilter(
+        method="filter_policy_type", label="Customers holding a policy of this product code."
+    )
+
+    class Meta(CustomerFilter.Meta):
+        fields = [*CustomerFilter.Meta.fields, "policy_type"]
+
+    def filter_policy_type(self, queryset, name, value):
+        # A subquery, not a join: each customer appears once however many policies they hold.
+        holders = Policy.objects.filter(product=value).values("customer_id")
+        return queryset.filter(pk__in=holders)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Search customers",
+        description="Filters combine with AND; name filters are case-insensitive substrings.",
+    )
+)
+class CustomerSearchViewSet(CustomerViewSet):
+    filterset_class = CustomerSearchFilter
+
+
+# Assessment: POST quote/
+
+
+class AssessmentCreateSerializer(StrictInputSerializer):
+    customer_id = ScopedPrimaryKeyRelatedField(
+        partner_path="partner",
+        queryset=Customer.objects.all(),
+        pk_field=id_field(),
+        help_text="Customer id.",
+    )
+    type = ProductCodeField(help_text="Product code.")
+    cover = money_input(required=False, help_text="Defaults to the product's default cover.")
+
+
+class AssessmentStatusSerializer(StrictInputSerializer):
+    quote_id = ScopedPrimaryKeyRelatedField(
+        partner_path="customer__partner",
+        queryset=Quote.objects.all(),
+        pk_field=id_field(),
+        help_text="Quote id.",
+    )
+    status = serializers.ChoiceField(
+        choices=[("accepted", "accepted"), ("active", "active")],
+        help_text="`accepted` accepts the quote; `active` pays it and issues the policy.",
+    )
+
+
+QuoteOrPolicy = PolymorphicProxySerializer(
+    component_name="QuoteOrPolicy",
+    serializers=[QuoteSerializer, PolicySerializer],
+    resource_type_field_name=None,
+)
+
+
+class AssessmentQuoteView(APIView):
+    @extend_schema(
+        summary="Create, accept or pay a quote (assessment contract)",
+        description=(
+            '`{"customer_id", "type", "cover"?}` creates a quote (201); '
+            '`{"quote_id", "status": "accepted"}` accepts it (200, the quote); '
+            '`{"quote_id", "status": "active"}` pays it (200, the issued policy).'
+        ),
+        request=PolymorphicProxySerializer(
+            component_name="AssessmentQuoteRequest",
+            serializers=[AssessmentCreateSerializer, AssessmentStatusSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={201: QuoteSerializer, 200: QuoteOrPolicy, 409: CONFLICT},
+    )
+    @idempotent
+    def post(self, request):
+        by = acting_user(request)
+        if "quote_id" not in request.data and "status" not in request.data:
+            params = AssessmentCreateSerializer(data=request.data, context={"request": request})
+            params.is_valid(raise_exception=True)
+            quote = quote_services.quote_create(
+                customer=params.validated_data["customer_id"],
+                product=params.validated_data["type"],
+                cover=params.validated_data.get("cover"),
+                by=by,
+            )
+            return Response(QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
+        params = AssessmentStatusSerializer(data=request.data, context={"request": request})
+        params.is_valid(raise_exception=True)
+        quote = params.validated_data["quote_id"]
+        if params.validated_data["status"] == "accepted":
+            quote = quote_services.quote_accept(quote_id=quote.pk, by=by)
+            return Response(QuoteSerializer(quote).data)
+        policy = services.policy_issue(quote_id=quote.pk, by=by)
+        return Response(PolicySerializer(policy_for_reading(policy.pk)).data)
+
+
+router = Router()
+router.register("quotes", SeedPaymentViewSet, basename="seed-payment")
+
+urlpatterns = [
+    re_path(r"^quote/?$", AssessmentQuoteView.as_view(), name="assessment-quote"),
+    re_path(r"^search/?$", CustomerSearchViewSet.as_view({"get": "list"}), name="search"),
+    path("", include(router.urls)),
+]
