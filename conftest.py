@@ -25,9 +25,8 @@ def _test_settings(settings):
     }
 
 
-# Queries every token-authenticated request makes: the token, the caller's other tokens
-# (django-rest-knox prunes expired ones) and the caller's partner.
-AUTH_QUERIES = 3
+# Queries every token-authenticated request makes: the token with its user and partner.
+AUTH_QUERIES = 1
 
 
 @pytest.fixture(autouse=True)

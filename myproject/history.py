@@ -8,10 +8,27 @@ from simple_history.models import HistoricalRecords
 REASON_MAX_LENGTH = 200
 
 
+class TrackedHistory(HistoricalRecords):
+    """History tables written on every change and read one object at a time: one index,
+    (object, time), instead of one per copied foreign key and unique column."""
+
+    def copy_fields(self, model):
+        fields = super().copy_fields(model)
+        for field in fields.values():
+            field.db_index = False
+        return fields
+
+    def get_meta_options(self, model):
+        options = super().get_meta_options(model)
+        options["indexes"] = (models.Index(fields=[model._meta.pk.name, "history_date"]),)
+        return options
+
+
 def tracked() -> HistoricalRecords:
     """`history = tracked()`: every save recorded with who made it and why."""
-    return HistoricalRecords(
-        history_change_reason_field=models.CharField(max_length=REASON_MAX_LENGTH, null=True)
+    return TrackedHistory(
+        history_id_field=models.BigAutoField(primary_key=True),
+        history_change_reason_field=models.CharField(max_length=REASON_MAX_LENGTH, null=True),
     )
 
 

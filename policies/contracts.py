@@ -49,7 +49,7 @@ class LegacyPaymentInputSerializer(QuoteRestatementSerializer, PaymentInputSeria
 
 
 class SeedPaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
-    partner_path = "customer__partner"
+    partner_path = "partner"
     queryset = Quote.objects.select_related("product")
     serializer_class = PolicySerializer
     filter_backends = []
@@ -122,7 +122,7 @@ class AssessmentCreateSerializer(StrictInputSerializer):
 
 class AssessmentStatusSerializer(StrictInputSerializer):
     quote_id = ScopedPrimaryKeyRelatedField(
-        partner_path="customer__partner",
+        partner_path="partner",
         queryset=Quote.objects.all(),
         pk_field=id_field(),
         help_text="Quote id.",

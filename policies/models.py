@@ -42,10 +42,17 @@ class Policy(Stateful):
         "quotes.Quote", on_delete=models.PROTECT, primary_key=True, related_name="policy"
     )
     number = models.CharField(max_length=32, unique=True)
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="policies"
+    # The owner, copied from the quote, so that scoped reads need no join.
+    partner = models.ForeignKey(
+        "customers.Partner", on_delete=models.PROTECT, related_name="policies", db_index=False
     )
-    product = models.ForeignKey("quotes.Product", on_delete=models.PROTECT, related_name="policies")
+    # Foreign keys below are indexed by the composite indexes in Meta, which lead with them.
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="policies", db_index=False
+    )
+    product = models.ForeignKey(
+        "quotes.Product", on_delete=models.PROTECT, related_name="policies", db_index=False
+    )
     cover = models.DecimalField(**MONEY)
     premium = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
@@ -84,9 +91,10 @@ class Policy(Stateful):
         ordering = ["quote"]
         verbose_name_plural = "policies"
         indexes = [
+            models.Index(fields=["partner", "quote"], name="policy_partner_idx"),
+            models.Index(fields=["partner", "state", "quote"], name="policy_partner_state_idx"),
+            models.Index(fields=["partner", "product", "quote"], name="policy_partner_product_idx"),
             models.Index(fields=["customer", "quote"], name="policy_customer_idx"),
-            models.Index(fields=["product", "quote"], name="policy_product_idx"),
-            models.Index(fields=["state", "quote"], name="policy_state_idx"),
             models.Index(fields=["state", "end_date"], name="policy_expiry_idx"),
             models.Index(fields=["state", "cancelled_on"], name="policy_cancellation_idx"),
         ]
@@ -183,6 +191,10 @@ class Payment(Stateful):
     }
 
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="payments")
+    # The owner, copied from the policy.
+    partner = models.ForeignKey(
+        "customers.Partner", on_delete=models.PROTECT, related_name="payments", db_index=False
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CHARGE)
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
@@ -201,6 +213,7 @@ class Payment(Stateful):
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["partner", "id"], name="payment_partner_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["policy"], condition=Q(kind="charge"), name="payment_one_charge_per_policy"

@@ -75,6 +75,7 @@ def policy_issue(
     policy = Policy(
         quote=quote,
         number=f"POL-{start:%Y}-{quote.pk:07d}",
+        partner_id=quote.partner_id,
         customer_id=quote.customer_id,
         product_id=quote.product_id,
         cover=quote.cover,
@@ -87,6 +88,7 @@ def policy_issue(
     policy._history_user = by
     charge = Payment(
         policy=policy,
+        partner_id=policy.partner_id,
         kind=Payment.Kind.CHARGE,
         amount=quote.premium,
         currency=quote.currency,
@@ -182,6 +184,7 @@ def policy_cancel(
     if amount > 0:
         refund = Payment(
             policy=policy,
+            partner_id=policy.partner_id,
             kind=Payment.Kind.REFUND,
             amount=amount,
             currency=charge.currency,

@@ -26,7 +26,7 @@ from .serializers import (
     retrieve=extend_schema(summary="Read a policy with its customer and payment"),
 )
 class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
-    partner_path = "customer__partner"
+    partner_path = "partner"
     queryset = Policy.objects.all()
     serializer_class = PolicySerializer
     filterset_class = PolicyFilter
@@ -101,7 +101,7 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
 class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
     # Paying a quote issues its policy, so this quote route is served by policies.
 
-    partner_path = "customer__partner"
+    partner_path = "partner"
     queryset = Quote.objects.all()
     serializer_class = PolicySerializer
     filter_backends = []

@@ -72,7 +72,7 @@ def refuse_restated_mismatch(quote: Quote, to: str, restated: dict) -> None:
 
 
 class SeedQuoteViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
-    partner_path = "customer__partner"
+    partner_path = "partner"
     queryset = Quote.objects.select_related("product")
     serializer_class = QuoteSerializer
     filter_backends = []

@@ -120,10 +120,17 @@ class Quote(Stateful):
         State.EXPIRED: set(),
     }
 
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="quotes"
+    # The owner, copied from the customer when priced, so that scoped reads need no join.
+    partner = models.ForeignKey(
+        "customers.Partner", on_delete=models.PROTECT, related_name="quotes", db_index=False
     )
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="quotes")
+    # Foreign keys below are indexed by the composite indexes in Meta, which lead with them.
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="quotes", db_index=False
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="quotes", db_index=False
+    )
     cover = models.DecimalField(**MONEY)
     premium = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, validators=[currency_validator])
@@ -141,10 +148,11 @@ class Quote(Stateful):
     class Meta:
         ordering = ["id"]
         indexes = [
+            models.Index(fields=["partner", "id"], name="quote_partner_idx"),
+            models.Index(fields=["partner", "state", "id"], name="quote_partner_state_idx"),
+            models.Index(fields=["partner", "product", "id"], name="quote_partner_product_idx"),
             models.Index(fields=["customer", "id"], name="quote_customer_idx"),
-            models.Index(fields=["state", "id"], name="quote_state_idx"),
             models.Index(fields=["state", "valid_until"], name="quote_expiry_idx"),
-            models.Index(fields=["product", "id"], name="quote_product_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(cover__gt=0), name="quote_cover_positive"),

@@ -84,6 +84,7 @@ def quote_create(
     if expires_by is not None:
         valid_until = min(valid_until, expires_by)
     quote = Quote(
+        partner_id=customer.partner_id,
         customer=customer,
         product=product,
         cover=cover,

@@ -40,7 +40,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
 class QuoteViewSet(
     PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    partner_path = "customer__partner"
+    partner_path = "partner"
     queryset = Quote.objects.select_related("product").order_by("id")
 
     def get_queryset(self):
