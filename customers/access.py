@@ -93,6 +93,12 @@ class PartnerScopedMixin:
     def get_queryset(self):
         return visible_to(super().get_queryset(), self.request.user, self.partner_path)
 
+    def filter_queryset(self, queryset):
+        # Filters belong to lists: a detail route builds no FilterSet.
+        if self.detail:
+            return queryset
+        return super().filter_queryset(queryset)
+
 
 class ScopedPrimaryKeyRelatedField(relations.PrimaryKeyRelatedField):
     """An id in a request body that must name an object the caller may see.

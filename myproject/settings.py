@@ -211,7 +211,7 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_PARSER_CLASSES": ["myproject.http.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "myproject.http.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "myproject.http.pagination.KeysetPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "myproject.schema.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "myproject.problems.problem_exception_handler",

@@ -31,7 +31,6 @@ from quotes.serializers import ProductCodeField, QuoteSerializer, money_input
 
 from . import services
 from .models import Policy
-from .selectors import policy_for_reading
 from .serializers import PaymentInputSerializer, PolicySerializer
 
 # Seed: PUT quotes/<id>/update/
@@ -76,7 +75,7 @@ class SeedPaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
             amount=params.validated_data.get("amount"),
             by=acting_user(request),
         )
-        return Response(PolicySerializer(policy_for_reading(policy.pk)).data)
+        return Response(PolicySerializer(policy).data)
 
 
 # Seed: GET search
@@ -175,7 +174,7 @@ class AssessmentQuoteView(APIView):
             quote = quote_services.quote_accept(quote_id=quote.pk, by=by)
             return Response(QuoteSerializer(quote).data)
         policy = services.policy_issue(quote_id=quote.pk, by=by)
-        return Response(PolicySerializer(policy_for_reading(policy.pk)).data)
+        return Response(PolicySerializer(policy).data)
 
 
 router = Router()

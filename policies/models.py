@@ -143,6 +143,12 @@ class Policy(Stateful):
     def lapse_reason(self, state: str) -> str:
         return self.cancellation_reason if state == PolicyState.CANCELLED else "term ended"
 
+    def show_payments(self, *payments: "Payment") -> "Policy":
+        """Attach the payments a service has just read or written, oldest first, so that
+        rendering the policy reads nothing again (as a prefetch would have)."""
+        self._prefetched_objects_cache = {"payments": sorted(payments, key=lambda p: p.pk)}
+        return self
+
     @property
     def cancelled_from(self) -> dt.date | None:
         """The first day without cover, once a cancellation has taken effect."""

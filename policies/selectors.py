@@ -20,11 +20,6 @@ def policies_for_reading() -> QuerySet:
     )
 
 
-def policy_for_reading(policy_id: int) -> Policy:
-    """One policy as a read shows it: after a write, the response renders what a read would."""
-    return policies_for_reading().get(pk=policy_id)
-
-
 def actor_name(user, *, viewer) -> str | None:
     """The partner's name for a partner's user; for the insurer's staff, the username to
     other staff and just `staff` to partners."""

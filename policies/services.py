@@ -52,9 +52,7 @@ def policy_issue(
     now = now or timezone.now()
     today = timezone.localdate(now)
     # Lock the renewed policy before the quote, in the order policy_cancel locks them.
-    renewed_id = (
-        Policy.objects.filter(renewal_quote_id=quote_id).values_list("pk", flat=True).first()
-    )
+    renewed_id = Policy.objects.filter(renewal_quote=quote_id).values_list("pk", flat=True).first()
     renewed = lock_policy(renewed_id) if renewed_id is not None else None
     quote = transition(lock_quote(quote_id), Quote.State.PAID, by=by, now=now)
     if renewed is not None and (
@@ -76,8 +74,8 @@ def policy_issue(
         quote=quote,
         number=f"POL-{start:%Y}-{quote.pk:07d}",
         partner_id=quote.partner_id,
-        customer_id=quote.customer_id,
-        product_id=quote.product_id,
+        customer=quote.customer,
+        product=quote.product,
         cover=quote.cover,
         premium=quote.premium,
         currency=quote.currency,
@@ -110,7 +108,7 @@ def policy_issue(
             f"Quote {quote.pk} was paid by a request made at the same time.",
             code="concurrent_change",
         ) from exc
-    return policy
+    return policy.show_payments(charge)
 
 
 # A policy may be renewed from this many days before its end date.
@@ -171,7 +169,7 @@ def policy_cancel(
     charge = Payment.objects.select_for_update().get(policy=policy, kind=Payment.Kind.CHARGE)
     if charge.status == Payment.Status.PENDING:
         transition(charge, Payment.Status.CANCELLED, by=by, reason="policy cancelled")
-        return policy
+        return policy.show_payments(charge)
     amount = refunds.cancellation_refund(
         premium=charge.amount,
         start=policy.start_date,
@@ -200,7 +198,8 @@ def policy_cancel(
             else Payment.Status.PARTIALLY_REFUNDED
         )
         transition(charge, refunded, by=by, reason=f"refund {refund.reference}")
-    return policy
+        return policy.show_payments(charge, refund)
+    return policy.show_payments(charge)
 
 
 def _check_effective_date(

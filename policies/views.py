@@ -12,7 +12,7 @@ from quotes.serializers import QuoteSerializer
 from . import services
 from .filters import PolicyFilter
 from .models import Policy
-from .selectors import policies_for_reading, policy_for_reading, policy_history
+from .selectors import policies_for_reading, policy_history
 from .serializers import (
     CancelInputSerializer,
     HistoryEntrySerializer,
@@ -33,7 +33,10 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
     lookup_url_kwarg = "id"  # the policy's primary key is its quote; clients just see an id
 
     def get_queryset(self):
-        return visible_to(policies_for_reading(), self.request.user, self.partner_path)
+        # Lists and reads render policies; the other actions only find one, for its id.
+        reading = self.action in ("list", "retrieve")
+        queryset = policies_for_reading() if reading else Policy.objects.all()
+        return visible_to(queryset, self.request.user, self.partner_path)
 
     @extend_schema(
         summary="Read a policy's state history",
@@ -76,7 +79,7 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
         policy = services.policy_cancel(
             policy_id=policy.pk, **params.validated_data, by=acting_user(request)
         )
-        return Response(PolicySerializer(policy_for_reading(policy.pk)).data)
+        return Response(PolicySerializer(policy).data)
 
     @extend_schema(
         summary="Quote the renewal of a policy",
@@ -120,4 +123,4 @@ class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
         policy = services.policy_issue(
             quote_id=quote.pk, **params.validated_data, by=acting_user(request)
         )
-        return Response(PolicySerializer(policy_for_reading(policy.pk)).data)
+        return Response(PolicySerializer(policy).data)

@@ -95,7 +95,9 @@ def quote_create(
         rate_per_mille=band.rate_per_mille,
         valid_until=valid_until,
     )
-    quote.full_clean()
+    # The service chose every value (the constraints hold by construction, the related rows
+    # were read above): check the fields alone, without a query per foreign key and check.
+    quote.full_clean(exclude=["partner", "customer", "product"], validate_constraints=False)
     quote._history_user = by
     quote.save()
     return quote
@@ -103,7 +105,11 @@ def quote_create(
 
 def lock_quote(quote_id: int) -> Quote:
     """Re-read a quote with its row locked until the surrounding transaction ends."""
-    return Quote.objects.select_for_update(of=("self",)).select_related("product").get(pk=quote_id)
+    return (
+        Quote.objects.select_for_update(of=("self",))
+        .select_related("product", "customer")
+        .get(pk=quote_id)
+    )
 
 
 @transaction.atomic

@@ -134,7 +134,7 @@ def test_search_without_filters_lists_customers_paginated(api, path):
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 3
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "count_capped", "next", "previous", "results"}
 
 
 def test_search_by_name_matches_first_or_last_name_case_insensitively(api):

@@ -1,24 +1,122 @@
-"""Pages of a list."""
+"""Pages of a list that cost the same on the first page and the thousandth, at any size.
+
+Lists are walked by an indexed key (`pk`), 20 items a page (`page_size` up to 100):
+- by default with a cursor: `next` and `previous` are links carrying `cursor=`, and each page
+  is an index range scan however deep it is;
+- with `?page=N` (the seed contract's pages) by number, with `next`/`previous` by number too.
+
+`count` never counts the world: it is exact up to COUNT_CAP, and beyond it COUNT_CAP with
+`count_capped: true` (a count over at most COUNT_CAP + 1 rows of an index).
+"""
 
 from rest_framework import pagination, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
-    """20 a page; `page_size` up to 100 (larger asks are capped). Bad numbers are a 400."""
-
+class KeysetPagination(pagination.CursorPagination):
+    ordering = "pk"
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    page_query_param = "page"
+    COUNT_CAP = 1000
 
     def paginate_queryset(self, queryset, request, view=None):
         for name in (self.page_query_param, self.page_size_query_param):
             raw = request.query_params.get(name)
             if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
                 raise serializers.ValidationError({name: ["Send a whole number of at least 1."]})
-        return super().paginate_queryset(queryset, request, view)
+        counted = queryset.order_by()[: self.COUNT_CAP + 1].count()
+        self.count, self.count_capped = min(counted, self.COUNT_CAP), counted > self.COUNT_CAP
+        self.page_number = request.query_params.get(self.page_query_param)
+        if self.page_number is None:
+            return super().paginate_queryset(queryset, request, view)
+        return self._numbered_page(queryset, request, int(self.page_number))
+
+    def _numbered_page(self, queryset, request, number: int) -> list:
+        size = self.get_page_size(request)
+        self.request = request
+        start = (number - 1) * size
+        rows = list(queryset.order_by(self.ordering)[start : start + size + 1])
+        if not rows and number > 1:
+            raise NotFound("There is no such page.")
+        self.page_number, self.has_next = number, len(rows) > size
+        return rows[:size]
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count,
+                "count_capped": self.count_capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_next_link(self):
+        if self.page_number is None:
+            return super().get_next_link()
+        if not self.has_next:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.page_query_param, self.page_number + 1)
+
+    def get_previous_link(self):
+        if self.page_number is None:
+            return super().get_previous_link()
+        if self.page_number == 1:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.page_number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.page_number - 1)
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["count", "count_capped", "next", "previous", "results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "example": 1,
+                    "description": f"How many items match, exactly up to {self.COUNT_CAP}; "
+                    f"beyond it {self.COUNT_CAP}, with `count_capped`.",
+                },
+                "count_capped": {
+                    "type": "boolean",
+                    "description": f"More than {self.COUNT_CAP} items match.",
+                },
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
 
     def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            parameter["schema"]["minimum"] = 1
-        return parameters
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Where a page starts: follow `next` and `previous`.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "A page by number instead (the seed contract's pages).",
+                "schema": {"type": "integer", "minimum": 1, "example": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Items a page, {self.page_size} by default, at most "
+                f"{self.max_page_size} (larger asks are capped).",
+                "schema": {"type": "integer", "minimum": 1, "example": self.page_size},
+            },
+        ]

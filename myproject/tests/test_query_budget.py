@@ -1,0 +1,102 @@
+"""How many SQL queries each endpoint runs: a fixed number, whatever the page size or the
+amount of data (never one per row)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from conftest import AUTH_QUERIES, born_years_ago
+from customers.tests.factories import CustomerFactory
+from policies.services import policy_issue
+from quotes.models import Product
+from quotes.services import quote_accept, quote_create
+
+pytestmark = pytest.mark.django_db
+
+
+def issued_policies(partner, count: int) -> list:
+    product = Product.objects.get(code="personal-accident")
+    policies = []
+    for _ in range(count):
+        customer = CustomerFactory(partner=partner, last_name="Stokes", dob=born_years_ago(35))
+        quote = quote_create(customer=customer, product=product)
+        quote_accept(quote_id=quote.pk)
+        policies.append(policy_issue(quote_id=quote.pk))
+    return policies
+
+
+def queries(api, method: str, path: str, body=None) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(api, method)(path, body, format="json")
+    assert response.status_code < 400, response.content
+    return len(captured)
+
+
+# Each read and its budget beyond authentication: the reason for each query.
+READS = {
+    "/api/v1/customers/": 2,  # count (bounded), page
+    "/api/v1/customers/?page=2&page_size=1": 2,
+    "/api/v1/search?name=sto": 2,
+    "/api/v1/search?policy_type=personal-accident": 3,  # + the product code
+    "/api/v1/quotes/": 2,
+    "/api/v1/quotes/?state=paid&type=personal-accident": 3,  # + the product code
+    "/api/v1/policies/": 3,  # count, page, payments
+    "/api/v1/policies/?customer_id={customer}": 3,
+    "/api/v1/policies/{policy}/": 2,  # the policy, its payments
+    "/api/v1/policies/{policy}/history/": 3,  # the policy, quote history, policy history
+    "/api/v1/quotes/{policy}/": 1,
+    "/api/v1/customers/{customer}/": 1,
+    "/api/v1/products/": 3,  # count, page, bands
+}
+
+
+@pytest.mark.parametrize(("path", "budget"), READS.items(), ids=list(READS))
+def test_every_read_stays_within_its_query_budget_whatever_the_data(api, partner, path, budget):
+    first = issued_policies(partner, 2)[0]
+    path = path.format(policy=first.pk, customer=first.customer_id)
+    small = queries(api, "get", path)
+    issued_policies(partner, 6)  # three times the data, pages still fuller
+
+    assert small <= AUTH_QUERIES + budget
+    assert queries(api, "get", path) == small
+
+
+@pytest.mark.parametrize("path", ["/api/v1/policies/", "/api/v1/search", "/api/v1/quotes/"])
+def test_a_larger_page_runs_no_more_queries(api, partner, path):
+    issued_policies(partner, 6)
+
+    assert queries(api, "get", f"{path}?page_size=2") == queries(api, "get", f"{path}?page_size=6")
+
+
+# Writes, beyond authentication and the savepoints a test's transaction adds: what their rules
+# read, the locks, the rows they write and a history row for each.
+WRITES = [
+    # customer and its history
+    ("post", "/api/v1/create_customer/", lambda ids: BODY, 2),
+    # the customer, the product, its bands; quote and history
+    ("post", "/api/v1/quotes/", lambda ids: {"customer": ids["customer"], "type": TYPE}, 5),
+    # the quote (scoped), locked; state and history
+    ("post", "/api/v1/quotes/{quote}/accept/", lambda ids: {}, 4),
+    # the quote, a renewal?, locked quote; state, history; policy, history; charge, history
+    ("post", "/api/v1/quotes/{quote}/pay/", lambda ids: {}, 9),
+    # the policy, locked; state, history; the charge, locked; refund, history; charge
+    # state, history
+    ("post", "/api/v1/policies/{quote}/cancel/", lambda ids: {"reason": "other"}, 9),
+    ("post", "/api/v1/quotes/{other}/decline/", lambda ids: {"reason": "no"}, 4),
+]
+BODY = {"first_name": "Joe", "last_name": "Root", "dob": "30-12-1990"}
+TYPE = "personal-accident"
+
+
+def test_every_write_stays_within_its_query_budget(api, customer):
+    ids = {"customer": customer.pk}
+    for label in ("quote", "other"):
+        ids[label] = api.post(
+            "/api/v1/quotes/", {"customer": customer.pk, "type": TYPE}, format="json"
+        ).json()["id"]
+    for method, path, body, budget in WRITES:
+        with CaptureQueriesContext(connection) as captured:
+            response = getattr(api, method)(path.format(**ids), body(ids), format="json")
+        assert response.status_code < 400, response.content
+        written = [q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+        assert len(written) <= AUTH_QUERIES + budget, (path, len(written))
