@@ -180,3 +180,28 @@ def test_env_example_lists_every_variable_the_project_reads():
     listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
 
     assert read - {"DJANGO_SETTINGS_MODULE"} <= listed, read - listed
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_a_realistic_book_in_bulk(capsys):
+    from policies.models import Payment, Policy
+    from quotes.models import Quote
+
+    call_command("seed_demo", "--customers", "200", "--partners", "3")
+
+    output = capsys.readouterr().out
+    assert "Seeded 200 customers" in output
+    assert Partner.objects.count() == 3
+    states = set(Quote.objects.values_list("state", flat=True))
+    assert states == set(Quote.State.values)
+    assert Policy.objects.count() == Quote.objects.filter(state="paid").count()
+    assert Payment.objects.filter(kind="charge").count() == Policy.objects.count()
+    assert Quote.history.count() > Quote.objects.count()  # quoted, accepted, paid...
+    assert set(Policy.objects.values_list("partner_id", flat=True)) <= set(
+        Partner.objects.values_list("pk", flat=True)
+    )
+    # What the seeder wrote reads as the API reads it: states agree with their dates.
+    token = output.strip().splitlines()[-1]
+    listed = client_with_token(token).get("/api/v1/quotes/?state=expired").json()
+    assert listed["count"] > 0
+    assert {quote["state"] for quote in listed["results"]} == {"expired"}
