@@ -57,6 +57,7 @@ class Customer(models.Model):
         # migration 0006 (they are PostgreSQL's own), not a B-tree that LIKE '%x%' cannot use.
         indexes = [
             models.Index(fields=["dob"], name="customer_dob_idx"),
+            models.Index(fields=["partner", "dob", "id"], name="customer_partner_dob_idx"),
             models.Index(fields=["partner", "id"], name="customer_partner_idx"),
         ]
         constraints = [

@@ -26,6 +26,9 @@ class PaymentSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
 
+PAYMENT_RENDERER = PaymentSerializer()
+
+
 class PolicySerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk", read_only=True, help_text="Equals the quote's id.")
     number = serializers.CharField(read_only=True, help_text="The policy number.")
@@ -77,7 +80,9 @@ class PolicySerializer(serializers.Serializer):
     @staticmethod
     def _payment(policy, kind):
         found = next((p for p in policy.payments.all() if p.kind == kind), None)
-        return PaymentSerializer(found).data if found else None
+        # One serializer renders every payment: building one per payment deep-copies its
+        # fields each time, most of a list's rendering.
+        return PAYMENT_RENDERER.to_representation(found) if found else None
 
 
 class HistoryEntrySerializer(serializers.Serializer):

@@ -35,7 +35,8 @@ def queries(api, method: str, path: str, body=None) -> int:
 # Each read and its budget beyond authentication: the reason for each query.
 READS = {
     "/api/v1/customers/": 2,  # count (bounded), page
-    "/api/v1/customers/?page=2&page_size=1": 2,
+    "/api/v1/customers/?page=2&page_size=1": 3,  # count, the page's keys, its rows
+    "/api/v1/policies/?page=2&page_size=1": 4,
     "/api/v1/search?name=sto": 2,
     "/api/v1/search?policy_type=personal-accident": 3,  # + the product code
     "/api/v1/quotes/": 2,
