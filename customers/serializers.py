@@ -4,6 +4,7 @@ from myproject.http.fields import (
     StrictCharField,
     StrictDateField,
     StrictInputSerializer,
+    UTCDateTimeField,
     id_field,
 )
 
@@ -42,5 +43,5 @@ class CustomerSerializer(serializers.Serializer):
     first_name = serializers.CharField(read_only=True)
     last_name = serializers.CharField(read_only=True)
     dob = StrictDateField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()

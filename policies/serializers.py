@@ -7,6 +7,7 @@ from myproject.http.fields import (
     StrictCharField,
     StrictDateField,
     StrictInputSerializer,
+    UTCDateTimeField,
 )
 from quotes.serializers import (
     money_input,
@@ -23,7 +24,7 @@ class PaymentSerializer(serializers.Serializer):
     currency = serializers.CharField(read_only=True)
     method = serializers.ChoiceField(choices=Payment.Method.choices, read_only=True)
     status = serializers.ChoiceField(choices=Payment.Status.choices, read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
+    created_at = UTCDateTimeField()
 
 
 PAYMENT_RENDERER = PaymentSerializer()
@@ -66,8 +67,8 @@ class PolicySerializer(serializers.Serializer):
     )
     payment = serializers.SerializerMethodField()
     refund = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
 
     @extend_schema_field(PaymentSerializer(allow_null=True))
     def get_payment(self, policy):
@@ -87,7 +88,7 @@ class PolicySerializer(serializers.Serializer):
 
 class HistoryEntrySerializer(serializers.Serializer):
     state = serializers.CharField(read_only=True)
-    at = serializers.DateTimeField(read_only=True)
+    at = UTCDateTimeField()
     by = serializers.CharField(
         read_only=True,
         allow_null=True,

@@ -10,6 +10,7 @@ from myproject.http.fields import (
     MoneyField,
     StrictCharField,
     StrictInputSerializer,
+    UTCDateTimeField,
     id_field,
 )
 
@@ -58,15 +59,15 @@ class QuoteSerializer(serializers.Serializer):
     currency = serializers.CharField(read_only=True)
     age_band = serializers.CharField(read_only=True)
     rated_age = serializers.IntegerField(read_only=True)
-    valid_until = serializers.DateTimeField(read_only=True)
+    valid_until = UTCDateTimeField()
     state = serializers.ChoiceField(
         source="current_state",
         choices=Quote.State.choices,
         read_only=True,
         help_text="An open quote past `valid_until` reads as expired.",
     )
-    created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
 
 
 CODE_MAX_LENGTH = Product._meta.get_field("code").max_length

@@ -2,6 +2,7 @@
 boolean), digits are ASCII, text is printable NFC, dates are DD-MM-YYYY on the wire and money
 is a decimal string. Named `Strict*` where DRF has a field of the same name."""
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 
@@ -92,6 +93,21 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return normalize_text(super().to_internal_value(data))
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """A time on the wire, ISO 8601 in UTC ("2026-11-27T10:00:00.123456Z"), read-only.
+
+    What DRF's field renders with TIME_ZONE UTC, without looking up the active time zone for
+    every value (a thread-local read that is most of a list's date rendering)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 class StrictInputSerializer(serializers.Serializer):
