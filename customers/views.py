@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
@@ -9,6 +9,8 @@ from .access import PartnerScopedMixin, acting_user
 from .filters import CustomerFilter
 from .models import Customer
 from .serializers import CustomerInputSerializer, CustomerSerializer
+
+BEN = {"first_name": "Ben", "last_name": "Stokes", "dob": "25-06-1991"}
 
 
 @extend_schema_view(
@@ -26,6 +28,7 @@ class CustomerViewSet(
     @extend_schema(
         summary="Create a customer",
         request=CustomerInputSerializer,
+        examples=[OpenApiExample("Ben Stokes", request_only=True, value=BEN)],
         responses={201: CustomerSerializer},
     )
     @idempotent

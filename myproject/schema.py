@@ -111,3 +111,36 @@ def forbid_undocumented_fields(result, generator, request, public):
         if name.endswith("Request") and "properties" in component:
             component["additionalProperties"] = False
     return result
+
+
+def _walk(node):
+    """Every schema object below `node`."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def examples_that_work(result, generator, request, public):
+    """drf-spectacular hook, for Swagger UI's "Try it out": an id gets a small example such as
+    1 (Swagger UI would build one from the bound, 2^63-1, which no id is), and query filters
+    start empty (an example there would be sent as a filter, and find nothing)."""
+    for node in _walk(result.get("components", {}).get("schemas", {})):
+        if (
+            node.get("type") == "integer"
+            and node.get("maximum", 0) > 2**31
+            and "example" not in node
+        ):
+            node["example"] = 1
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    parameter.pop("example", None)
+                    parameter.get("schema", {}).pop("example", None)
+                elif parameter.get("schema", {}).get("type") == "integer":
+                    parameter["schema"].setdefault("example", 1)
+    return result

@@ -264,7 +264,11 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "myproject.schema.forbid_undocumented_fields",
+        "myproject.schema.examples_that_work",
     ],
+    # Swagger UI's Authorize dialog offers the partner token only; staff signed in to admin
+    # are already authenticated by their session cookie.
+    "AUTHENTICATION_WHITELIST": ["customers.access.TokenAuthentication"],
     "ENUM_NAME_OVERRIDES": {
         "QuoteStateEnum": "quotes.models.Quote.State",
         "PolicyStateEnum": "policies.models.Policy.State",

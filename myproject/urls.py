@@ -9,6 +9,8 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from . import health
+
 resources = [
     path("", include("customers.urls")),  # customers/
     path("", include("quotes.urls")),  # products/, quotes/, quotes/<id>/decline/
@@ -26,6 +28,8 @@ contracts = [
 
 urlpatterns = [
     path("api/v1/", include(resources + contracts)),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs pages load their scripts from this server only (see CONTENT_SECURITY_POLICY).
     path(

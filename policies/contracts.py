@@ -9,7 +9,12 @@ the same services as the resource endpoints.
 """
 
 from django.urls import include, path, re_path
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -60,6 +65,7 @@ class SeedPaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
             "`customer`, if sent, must match the quote. Same result as `pay`."
         ),
         request=LegacyPaymentInputSerializer,
+        examples=[OpenApiExample("Pay", request_only=True, value={"is_accepted": True})],
         responses={200: PolicySerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["put"], url_path="update", url_name="update")
@@ -152,6 +158,17 @@ class AssessmentQuoteView(APIView):
             serializers=[AssessmentCreateSerializer, AssessmentStatusSerializer],
             resource_type_field_name=None,
         ),
+        examples=[
+            OpenApiExample(
+                "1. Create",
+                request_only=True,
+                value={"customer_id": 1, "type": "personal-accident"},
+            ),
+            OpenApiExample(
+                "2. Accept", request_only=True, value={"quote_id": 1, "status": "accepted"}
+            ),
+            OpenApiExample("3. Pay", request_only=True, value={"quote_id": 1, "status": "active"}),
+        ],
         responses={201: QuoteSerializer, 200: QuoteOrPolicy, 409: CONFLICT},
     )
     @idempotent

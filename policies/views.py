@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -67,6 +67,13 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
             "with a cancellation already scheduled, gives 409."
         ),
         request=CancelInputSerializer,
+        examples=[
+            OpenApiExample(
+                "Today, at the customer's request",
+                request_only=True,
+                value={"reason": "customer_request"},
+            )
+        ],
         responses={200: PolicySerializer, 409: CONFLICT},
         filters=False,
     )
@@ -112,6 +119,7 @@ class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Pay an accepted quote and issue its policy",
         request=PaymentInputSerializer,
+        examples=[OpenApiExample("By card", request_only=True, value={"payment_method": "card"})],
         responses={200: PolicySerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])

@@ -6,7 +6,7 @@ restates must agree with the quote. That is checked here, after the state checks
 """
 
 from django.urls import include, path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -85,6 +85,7 @@ class SeedQuoteViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
             "A quote that is not `quoted`, or has expired, gives 409."
         ),
         request=QuoteRestatementSerializer,
+        examples=[OpenApiExample("No body needed", request_only=True, value={})],
         responses={200: QuoteSerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])

@@ -1,5 +1,5 @@
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -57,6 +57,13 @@ class QuoteViewSet(
             "the current `premium`) if the price you showed is out of date."
         ),
         request=QuoteCreateInputSerializer,
+        examples=[
+            OpenApiExample(
+                "Personal accident for customer 1",
+                request_only=True,
+                value={"customer": 1, "type": "personal-accident", "cover": "50000.00"},
+            )
+        ],
         responses={201: QuoteSerializer, 409: CONFLICT},
     )
     @idempotent
@@ -71,6 +78,9 @@ class QuoteViewSet(
         description="The customer says no. A quoted or accepted quote becomes declined; "
         "a paid, declined or expired one gives 409.",
         request=QuoteDeclineInputSerializer,
+        examples=[
+            OpenApiExample("Too expensive", request_only=True, value={"reason": "too expensive"})
+        ],
         responses={200: QuoteSerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])

@@ -28,12 +28,31 @@ class KeysetPagination(pagination.CursorPagination):
             raw = request.query_params.get(name)
             if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
                 raise serializers.ValidationError({name: ["Send a whole number of at least 1."]})
+        cursor = request.query_params.get(self.cursor_query_param)
+        if cursor is not None and (cursor == "" or self.page_query_param in request.query_params):
+            raise serializers.ValidationError(
+                {self.cursor_query_param: ["Send the cursor from `next` or `previous`, alone."]}
+            )
         counted = queryset.order_by()[: self.COUNT_CAP + 1].count()
         self.count, self.count_capped = min(counted, self.COUNT_CAP), counted > self.COUNT_CAP
         self.page_number = request.query_params.get(self.page_query_param)
         if self.page_number is None:
             return super().paginate_queryset(queryset, request, view)
         return self._numbered_page(queryset, request, int(self.page_number))
+
+    def decode_cursor(self, request):
+        if request.query_params.get(self.cursor_query_param) is None:
+            return None  # the first page
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            cursor = None  # not one this API sent
+        position = cursor.position if cursor else None
+        if cursor is None or not (position is None or (position.isascii() and position.isdigit())):
+            raise serializers.ValidationError(
+                {self.cursor_query_param: ["This cursor is not valid."]}
+            )
+        return cursor
 
     def _numbered_page(self, queryset, request, number: int) -> list:
         size = self.get_page_size(request)
