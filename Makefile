@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
+# Where `make run` and `make serve` listen: `make run PORT=8080`, `make serve HOST=0.0.0.0`.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 # Local serving runs like production (DEBUG off) with a throwaway key and the SQLite file.
 run serve: export SECRET_KEY ?= local-development-only-not-secret-long-enough-to-pass-the-serving-check
@@ -11,9 +14,10 @@ run serve: export DEBUG ?= 0
 .PHONY: install prepare run serve test test-serving test-browser check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
+	@echo "Installing the dependencies into $(VENV) (a minute or so the first time)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --progress-bar on -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -23,14 +27,14 @@ prepare: install
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) seed_demo
 
-# Serve on http://127.0.0.1:8000 with the product catalogue and a staff login.
+# Serve on http://$(HOST):$(PORT) with the product catalogue and a staff login.
 run: prepare
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver $(HOST):$(PORT)
 
 # The same with gunicorn and several workers sharing the SQLite file (production puts
 # deploy/nginx.conf in front; see README, Security).
 serve: prepare
-	$(BIN)/gunicorn -c deploy/gunicorn.conf.py myproject.wsgi
+	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py myproject.wsgi
 
 # The whole test suite; DATABASE_URL=postgres://... runs it on PostgreSQL.
 test: install

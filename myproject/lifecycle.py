@@ -13,6 +13,7 @@ checks and records every change, and `expire_due`, the job that records lapses i
 """
 
 import datetime as dt
+import logging
 import operator
 from collections.abc import Iterable
 
@@ -23,6 +24,8 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from .problems import Conflict
+
+log = logging.getLogger("myproject.lifecycle")
 
 # The lookups a lapse condition may use, with SQL's meaning (a comparison with NULL fails).
 _LOOKUPS = {
@@ -152,6 +155,17 @@ def transition(
     """Move a locked row to `to` if allowed, saving the state and `fields` (other columns the
     caller changed with it) and recording who and why in its history."""
     check_transition(obj, to, now=now)
+    log.info(
+        "transition",
+        extra={
+            "model": obj._meta.label,
+            "object_id": obj.pk,
+            "from": obj.stored_state,
+            "to": to,
+            "partner_id": getattr(obj, "partner_id", None),
+            "by_user_id": getattr(by, "pk", None),
+        },
+    )
     setattr(obj, obj.STATE_FIELD, to)
     obj._history_user = by
     obj._change_reason = reason

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "myproject.http.request_ids.RequestIDMiddleware",
+    "myproject.http.middleware.AccessLogMiddleware",
     "myproject.http.middleware.RefuseUnframedBodiesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -285,13 +286,15 @@ LOGGING = {
         "request_id": {"()": "myproject.http.logs.RequestIDLogFilter"},
         "redact": {"()": "myproject.http.logs.RedactQueryStringFilter"},
     },
+    # JSON lines in production (one object a line, for the log pipeline); text when DEBUG is on.
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "myproject.http.logs.JsonLineFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": "plain" if DEBUG else "json",
             "filters": ["request_id", "redact"],
         }
     },

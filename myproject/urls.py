@@ -2,6 +2,8 @@
 /api/v1 answers with or without a slash."""
 
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import (
     SpectacularAPIView,
@@ -10,6 +12,11 @@ from drf_spectacular.views import (
 )
 
 from . import health
+
+
+def favicon(request):
+    return redirect(static("drf_spectacular_sidecar/swagger-ui-dist/favicon-32x32.png"))
+
 
 resources = [
     path("", include("customers.urls")),  # customers/
@@ -28,6 +35,7 @@ contracts = [
 
 urlpatterns = [
     path("api/v1/", include(resources + contracts)),
+    path("favicon.ico", favicon),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

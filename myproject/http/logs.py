@@ -3,6 +3,9 @@
 import logging
 import re
 
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter
+
 from .request_ids import request_id_var
 
 
@@ -35,3 +38,16 @@ class RedactQueryStringFilter(logging.Filter):
             if redacted != message:
                 record.msg, record.args = redacted, ()
         return True
+
+
+class JsonLineFormatter(JsonFormatter):
+    """One JSON object a line: time, level, logger, message, request id, and what the line
+    adds (`extra`). Django's `request` object is left out: its repr holds the query string."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            datefmt="%Y-%m-%dT%H:%M:%S%z",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            reserved_attrs=[*RESERVED_ATTRS, "request", "server_time", "status_code"],
+        )

@@ -1,6 +1,10 @@
 """Conventions every request and response follows: no body the app cannot frame, and no
 caching of API responses."""
 
+import logging
+import time
+
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 
 from ..problems import problem_json_response
@@ -34,3 +38,37 @@ class NoStoreAPIMiddleware:
         if request.path.startswith("/api/v1"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+access_log = logging.getLogger("myproject.request")
+
+
+class AccessLogMiddleware:
+    """One line per request: method, route (the view's name, never the query string), status,
+    duration and the partner behind it; the log filters add the request id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        access_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "route": match.view_name if match else None,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "partner_id": _partner_id(getattr(request, "user", None)),
+            },
+        )
+        return response
+
+
+def _partner_id(user) -> int | None:
+    try:
+        return user.partner.pk if user is not None and user.is_authenticated else None
+    except ObjectDoesNotExist:  # staff, or a user that is no partner
+        return None

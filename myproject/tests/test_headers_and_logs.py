@@ -94,3 +94,52 @@ def test_a_4xx_log_line_carries_its_request_id(api, caplog):
     line = log_line(record.msg, *record.args, request=record.request)
     assert line.startswith("[trace-400]")
     assert "nonsense" not in line
+
+
+@pytest.fixture
+def json_lines():
+    """What the console handler writes, as production formats it: parsed JSON lines."""
+    import io
+    import json
+
+    from myproject.http.logs import JsonLineFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonLineFormatter())
+    handler.addFilter(RequestIDLogFilter())
+    handler.addFilter(RedactQueryStringFilter())
+    loggers = [logging.getLogger(name) for name in ("myproject", "django.request")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    for logger in loggers:
+        logger.removeHandler(handler)
+
+
+def test_one_json_line_per_request_and_per_transition_without_personal_data(
+    api, partner, accepted_quote, json_lines
+):
+    api.post(f"/api/v1/quotes/{accepted_quote.pk}/pay/", HTTP_X_REQUEST_ID="trace-pay")
+    api.get("/api/v1/search?name=Stokes&dob=25-06-1991", HTTP_X_REQUEST_ID="trace-search")
+
+    lines = json_lines()
+    requests = [line for line in lines if line["message"] == "request"]
+    assert [(r["method"], r["route"], r["status"], r["request_id"]) for r in requests] == [
+        ("POST", "quote-payment-pay", 200, "trace-pay"),
+        ("GET", "search", 200, "trace-search"),
+    ]
+    assert all(r["partner_id"] == partner.pk and r["duration_ms"] >= 0 for r in requests)
+    transitions = [line for line in lines if line["message"] == "transition"]
+    assert {(t["model"], t["from"], t["to"]) for t in transitions} >= {
+        ("quotes.Quote", "accepted", "paid")
+    }
+    assert {"time", "level", "logger"} <= set(lines[0])
+    text = "\n".join(map(str, lines))
+    assert "Stokes" not in text and "25-06-1991" not in text and "Ben" not in text
+
+
+def test_logs_are_json_in_production_and_text_with_debug():
+    assert settings.LOGGING["handlers"]["console"]["formatter"] == (
+        "plain" if settings.DEBUG else "json"
+    )

@@ -69,3 +69,10 @@ def test_readyz_checks_the_cache_when_redis_is_configured(client, settings, monk
     assert ok.json()["checks"]["cache"] == "ok"
     assert down.status_code == 503
     assert down.json()["checks"] == {"database": "ok", "migrations": "ok", "cache": "unreachable"}
+
+
+def test_there_is_a_favicon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith(".png")

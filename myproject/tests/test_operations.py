@@ -160,7 +160,7 @@ def test_seed_demo_prints_the_staff_login_and_a_partner_token(capsys):
 
     output = capsys.readouterr().out.strip().splitlines()
     assert "admin / admin" in output[0]
-    assert client_with_token(output[-1]).get("/api/v1/search/").json()["count"] == 1
+    assert client_with_token(output[-1]).get("/api/v1/search/").json()["count"] == 0
 
 
 @pytest.mark.django_db

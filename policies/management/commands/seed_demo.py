@@ -1,15 +1,13 @@
-"""Local demo data: a staff login, a demo partner with a token, and Ben Stokes; with
---customers N, N more customers with quotes, policies, payments and history. Not for
-production."""
+"""Local demo data: a staff login and a demo partner with a token (its customers are made by
+the README's examples); with --customers N, N customers with quotes, policies, payments and
+history. Not for production."""
 
-import datetime as dt
 import time
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.models import Customer
-from customers.services import customer_create, partner_token_create
+from customers.services import partner_token_create
 from policies.seeding import seed
 
 
@@ -38,10 +36,6 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
         demo, token = partner_token_create(name=partner)
-        if not Customer.objects.filter(partner=demo).exists():
-            customer_create(
-                partner=demo, first_name="Ben", last_name="Stokes", dob=dt.date(1991, 6, 25)
-            )
         if customers:
             owners = [demo] + [
                 partner_token_create(name=f"Partner {number}")[0]

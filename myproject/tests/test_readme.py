@@ -1,0 +1,46 @@
+"""The README's examples, replayed in order on fresh demo data, answer as they say they do."""
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from conftest import client_with_token
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def examples() -> list[tuple[str, str, dict | None, int]]:
+    """Each `curl` line of the README's Endpoints section: method, path, body, status."""
+    endpoints = README.read_text().split("## Endpoints", 1)[1].split("\n## ", 1)[0]
+    found = []
+    for block in re.findall(r"```sh\n(.*?)```", endpoints, re.DOTALL):
+        for line in block.splitlines():
+            command, _, comment = line.partition("  #")
+            words = shlex.split(command.replace("$API", "/api/v1"))
+            if not words or words[0] != "curl":
+                continue
+            method = words[words.index("-X") + 1] if "-X" in words else "GET"
+            body = json.loads(words[words.index("-d") + 1]) if "-d" in words else None
+            path = next(word for word in words if word.startswith("/api/v1"))
+            status = int(re.search(r"\d{3}", comment).group()) if comment.strip() else 200
+            found.append((method, path, body, status))
+    return found
+
+
+def test_the_readme_has_its_examples():
+    assert len(examples()) >= 25
+
+
+@pytest.mark.django_db
+def test_every_readme_example_answers_as_printed_on_fresh_demo_data(capsys):
+    call_command("seed_demo")
+    api = client_with_token(capsys.readouterr().out.strip().splitlines()[-1])
+
+    for method, path, body, status in examples():
+        response = api.generic(method, path, json.dumps(body) if body else "", "application/json")
+
+        assert response.status_code == status, (method, path, response.content[:300])
