@@ -1,25 +1,76 @@
+import datetime as dt
+
 from django.contrib import admin
+from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
+from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import Customer, Partner
 
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
-    """Partners sign in as their user; their tokens are listed and revoked under Knox."""
+    """Partners sign in as their own user, with API tokens (listed under Knox)."""
 
     list_display = ("name", "user", "created_at")
     search_fields = ("name", "user__username")
-    raw_id_fields = ("user",)
-    readonly_fields = ("created_at",)
+    readonly_fields = ("user", "created_at")
+
+    def get_fields(self, request, obj=None):
+        return ("name",) if obj is None else ("name", "user", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.partner_create(name=obj.name)  # and its user
+        obj.pk, obj.user, obj.created_at = created.pk, created.user, created.created_at
+
+
+def dob_from_search(term: str) -> dt.date | None:
+    """A date of birth typed as staff read it, DD-MM-YYYY."""
+    try:
+        return dt.datetime.strptime(term.strip(), "%d-%m-%Y").date()
+    except ValueError:
+        return None
 
 
 @admin.register(Customer)
 class CustomerAdmin(SimpleHistoryAdmin):
+    """Search by name or date of birth (DD-MM-YYYY)."""
+
     list_display = ("id", "first_name", "last_name", "dob", "partner", "created_at")
     search_fields = ("first_name", "last_name")
-    list_filter = ("partner", "dob")
+    search_help_text = "A first or last name, or a date of birth as DD-MM-YYYY."
+    list_filter = ("partner",)
     list_select_related = ("partner",)
-    date_hierarchy = "dob"
     readonly_fields = ("created_at", "updated_at")
     ordering = ("id",)
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        dob = dob_from_search(search_term)
+        if dob is not None:
+            return queryset.filter(dob=dob), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(KnoxAuthTokenAdmin):
+    """Tokens by owner, with the first characters of the key (the rest is never stored)."""
+
+    list_display = ("key_prefix", "user", "partner", "created", "expiry")
+    list_select_related = ("user__partner",)
+    search_fields = ("token_key", "user__username", "user__partner__name")
+
+    @admin.display(description="key starts", ordering="token_key")
+    def key_prefix(self, token):
+        return f"{token.token_key[:8]}…"
+
+    @admin.display(description="partner")
+    def partner(self, token):
+        return getattr(getattr(token.user, "partner", None), "name", "-")

@@ -28,6 +28,21 @@ def customer_create(
 
 
 @transaction.atomic
+def partner_create(*, name: str) -> Partner:
+    """A partner with its own user, which signs in with API tokens only (no password)."""
+    User = get_user_model()
+    base = f"partner-{slugify(name)[:100] or 'unnamed'}"
+    username, n = base, 1
+    while User.objects.filter(username=username).exists():
+        n += 1
+        username = f"{base}-{n}"
+    user = User(username=username, is_staff=False)
+    user.set_unusable_password()
+    user.save()
+    return Partner.objects.create(name=name, user=user)
+
+
+@transaction.atomic
 def partner_token_create(*, name: str, expires_in: dt.timedelta | None = None) -> tuple:
     """Create the partner called `name` if it is new, and a new API token for it.
 
@@ -35,15 +50,6 @@ def partner_token_create(*, name: str, expires_in: dt.timedelta | None = None) -
     """
     partner = Partner.objects.filter(name=name).select_related("user").first()
     if partner is None:
-        User = get_user_model()
-        base = f"partner-{slugify(name)[:100] or 'unnamed'}"
-        username, n = base, 1
-        while User.objects.filter(username=username).exists():
-            n += 1
-            username = f"{base}-{n}"
-        user = User(username=username, is_staff=False)
-        user.set_unusable_password()
-        user.save()
-        partner = Partner.objects.create(name=name, user=user)
+        partner = partner_create(name=name)
     _, token = AuthToken.objects.create(user=partner.user, expiry=expires_in)
     return partner, token

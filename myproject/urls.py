@@ -56,6 +56,7 @@ urlpatterns = [
 ]
 
 admin.site.site_header = "Insurance administration"
+admin.site.site_url = "/api/docs/"  # "View site": the API's documentation
 admin.site.site_title = "Insurance administration"
 
 handler400 = "myproject.problems.handler400"

@@ -1,10 +1,19 @@
+import csv
+
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery
+from django.http import StreamingHttpResponse
+from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from customers.admin import CustomerAdmin, dob_from_search
+from customers.models import Customer
 from myproject.admin import run_action
+from quotes.models import Quote
 
 from . import services
 from .models import CancellationReason, Payment, Policy
+from .selectors import policy_story
 
 
 class PaymentInline(admin.TabularInline):
@@ -17,17 +26,95 @@ class PaymentInline(admin.TabularInline):
         return False
 
 
+class _Echo:
+    """A file for csv.writer that hands each line back instead of keeping it."""
+
+    def write(self, value):
+        return value
+
+
 @admin.register(Policy)
 class PolicyAdmin(SimpleHistoryAdmin):
-    """Policies are issued by paying a quote; their money and state are read-only here."""
+    """Policies are issued by paying a quote; their money and state are read-only here.
+    Search by policy number, name or date of birth (DD-MM-YYYY)."""
 
-    list_display = ("number", "customer", "product", "premium", "currency", "state", "end_date")
-    list_filter = ("state", "product")
-    search_fields = ("number", "customer__first_name", "customer__last_name")
+    list_display = (
+        "number",
+        "customer",
+        "product_code",
+        "premium",
+        "state",
+        "start_date",
+        "end_date",
+        "paid_on",
+    )
+    list_filter = ("state", "product", ("start_date", admin.DateFieldListFilter), "end_date")
+    search_fields = ("=number", "customer__first_name", "customer__last_name")
+    search_help_text = "A policy number, a first or last name, or a date of birth (DD-MM-YYYY)."
     list_select_related = ("customer", "product")
-    readonly_fields = [field.name for field in Policy._meta.fields]
+    show_full_result_count = False
+    readonly_fields = ["story", *[field.name for field in Policy._meta.fields]]
     inlines = [PaymentInline]
-    actions = ["cancel_at_customer_request", "quote_renewal"]
+    actions = ["cancel_at_customer_request", "quote_renewal", "export_csv"]
+
+    def get_queryset(self, request):
+        charges = Payment.objects.filter(policy=OuterRef("pk"), kind=Payment.Kind.CHARGE)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(paid_at=Subquery(charges.values("created_at")[:1]))
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        dob = dob_from_search(search_term)
+        if dob is not None:
+            return queryset.filter(customer__dob=dob), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="product", ordering="product__code")
+    def product_code(self, policy):
+        return policy.product.code
+
+    @admin.display(description="paid on", ordering="paid_at")
+    def paid_on(self, policy):
+        return policy.paid_at.date() if policy.paid_at else "-"
+
+    @admin.display(description="the contract's story")
+    def story(self, policy):
+        return format_html_join(
+            "", "<div>{}</div>", ((line,) for line in policy_story(policy, viewer=self._viewer))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        self._viewer = request.user  # whose eyes the story's names are for
+        return super().get_readonly_fields(request, obj)
+
+    @admin.action(description="Export the selected policies as CSV")
+    def export_csv(self, request, queryset):
+        header = ["number", "customer", "date of birth", "product", "cover", "premium"]
+        header += ["currency", "state", "start", "end", "paid on"]
+        rows = (
+            [
+                policy.number,
+                str(policy.customer),
+                f"{policy.customer.dob:%d-%m-%Y}",
+                policy.product.code,
+                policy.cover,
+                policy.premium,
+                policy.currency,
+                policy.current_state,
+                f"{policy.start_date:%d-%m-%Y}",
+                f"{policy.end_date:%d-%m-%Y}",
+                f"{policy.paid_at:%d-%m-%Y}" if policy.paid_at else "",
+            ]
+            for policy in queryset.order_by("pk").iterator(chunk_size=2000)
+        )
+        writer = csv.writer(_Echo())  # each row written is returned, and streamed
+        response = StreamingHttpResponse(
+            (writer.writerow(row) for row in _prepend(header, rows)), content_type="text/csv"
+        )
+        response["Content-Disposition"] = 'attachment; filename="policies.csv"'
+        return response
 
     @admin.action(description="Cancel today at the customer's request (refund by the rules)")
     def cancel_at_customer_request(self, request, queryset):
@@ -71,3 +158,45 @@ class PaymentAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _prepend(first, rest):
+    yield first
+    yield from rest
+
+
+class QuoteInline(admin.TabularInline):
+    model = Quote
+    fk_name = "customer"
+    fields = ("id", "product", "premium", "currency", "state", "valid_until", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ("-id",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PolicyInline(admin.TabularInline):
+    model = Policy
+    fk_name = "customer"
+    fields = ("number", "product", "premium", "state", "start_date", "end_date")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ("-quote",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+# The customer's page shows its quotes and policies; they live in apps customers cannot import.
+admin.site.unregister(Customer)
+
+
+@admin.register(Customer)
+class CustomerWithContractsAdmin(CustomerAdmin):
+    inlines = [QuoteInline, PolicyInline]

@@ -60,3 +60,23 @@ def policy_history(policy: Policy, *, viewer) -> list[dict]:
         if not entries or entries[-1]["state"] != record.state:
             entries.append(_entry(record, viewer=viewer))
     return entries
+
+
+def policy_story(policy: Policy, *, viewer) -> list[str]:
+    """The contract's story in words, oldest first, for staff on the phone: each state with
+    its day and who, each payment with its method, and a cancellation with its reason."""
+    lines = []
+    for entry in policy_history(policy, viewer=viewer):
+        who = f" by {entry['by']}" if entry["by"] else ""
+        line = f"{entry['state'].capitalize()} on {entry['at']:%d-%m-%Y}{who}"
+        if entry["state"] == Policy.State.CANCELLED and policy.cancellation_reason:
+            reason = policy.get_cancellation_reason_display().lower()
+            line += f', because "{reason}", from {policy.cancelled_on:%d-%m-%Y}'
+        lines.append(line)
+    for payment in policy.payments.order_by("id"):
+        verb = "Refund" if payment.kind == Payment.Kind.REFUND else "Paid"
+        lines.append(
+            f"{verb} {payment.amount} {payment.currency} by {payment.get_method_display().lower()}"
+            f" on {payment.created_at:%d-%m-%Y} ({payment.get_status_display().lower()})"
+        )
+    return lines

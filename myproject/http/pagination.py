@@ -22,6 +22,7 @@ class KeysetPagination(pagination.CursorPagination):
     max_page_size = 100
     page_query_param = "page"
     COUNT_CAP = 1000
+    MAX_PAGE = 10_000_000
 
     def paginate_queryset(self, queryset, request, view=None):
         for name in (self.page_query_param, self.page_size_query_param):
@@ -57,6 +58,8 @@ class KeysetPagination(pagination.CursorPagination):
     def _numbered_page(self, queryset, request, number: int) -> list:
         size = self.get_page_size(request)
         self.request = request
+        if number > self.MAX_PAGE:  # past any list's last page, and past what OFFSET holds
+            raise NotFound("There is no such page.")
         start = (number - 1) * size
         # Skip the earlier pages on the narrow index of keys alone, then read the page's rows
         # (with their joins) by key: an OFFSET over the full rows would join every one skipped.

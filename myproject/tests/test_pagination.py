@@ -58,3 +58,9 @@ def test_a_cursor_the_api_never_sent_is_a_400(api, seven_customers, query):
 
     assert response.status_code == 400
     assert "cursor" in response.json()["errors"]
+
+
+def test_a_page_number_beyond_any_list_is_not_found_not_an_overflow(api, seven_customers):
+    response = api.get("/api/v1/search/?page=555574720887852040192")
+
+    assert response.status_code == 404

@@ -50,3 +50,76 @@ def test_the_admin_decline_action(admin_client, quote):
 
     quote.refresh_from_db()
     assert quote.state == "declined"
+
+
+# Answering the phone: "what state is Ben Stokes's policy in, and when was it paid?"
+
+
+def test_a_customer_is_found_by_date_of_birth_and_shows_quotes_and_policies(
+    admin_client, customer, policy
+):
+    found = admin_client.get(f"/admin/customers/customer/?q={customer.dob:%d-%m-%Y}")
+    page = admin_client.get(f"/admin/customers/customer/{customer.pk}/change/")
+
+    assert "Stokes" in found.content.decode()
+    text = page.content.decode()
+    assert policy.number in text  # the policy inline
+    assert "personal-accident" in text or "Personal Accident" in text  # the quote inline
+
+
+def test_the_policy_page_tells_the_story_in_words(admin_client, policy):
+    services_cancel(policy)
+
+    text = admin_client.get(f"/admin/policies/policy/{policy.pk}/change/").content.decode()
+
+    assert "Quoted on" in text and "Accepted on" in text and "Active on" in text
+    assert "Cancelled on" in text and "because &quot;customer request&quot;" in text
+    assert "Paid 100.00 AED by card on" in text
+    assert "Refund 100.00 AED by card" in text
+
+
+def services_cancel(policy):
+    from policies.services import policy_cancel
+
+    policy_cancel(policy_id=policy.pk, reason="customer_request")
+
+
+def test_the_policy_list_shows_when_each_was_paid_and_finds_by_number(admin_client, policy):
+    response = admin_client.get(f"/admin/policies/policy/?q={policy.number}")
+
+    (row,) = response.context["cl"].result_list
+    assert row.number == policy.number
+    assert row.paid_at == Payment.objects.get(kind="charge").created_at
+    assert "Paid on" in response.content.decode()
+
+
+def test_staff_export_the_selected_policies_as_csv(admin_client, policy):
+    response = admin_client.post(
+        "/admin/policies/policy/", {"action": "export_csv", "_selected_action": [policy.pk]}
+    )
+
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert response["Content-Type"] == "text/csv"
+    assert lines[0].startswith("number,customer,date of birth")
+    assert lines[1].startswith(f"{policy.number},Ben Stokes,")
+
+
+def test_a_partner_added_in_admin_gets_its_own_user(admin_client):
+    from customers.models import Partner
+
+    admin_client.post("/admin/customers/partner/add/", {"name": "Acme Brokers"})
+
+    partner = Partner.objects.get(name="Acme Brokers")
+    assert partner.user.username == "partner-acme-brokers"
+    assert not partner.user.has_usable_password()
+
+
+def test_tokens_are_listed_by_owner_with_a_short_prefix(admin_client, api, partner):
+    text = admin_client.get("/admin/knox/authtoken/").content.decode()
+
+    assert "Partner A" in text
+    assert "…" in text
+
+
+def test_view_site_leads_to_the_docs(admin_client):
+    assert 'href="/api/docs/"' in admin_client.get("/admin/").content.decode()
