@@ -27,4 +27,14 @@ limit_request_field_size = 8190
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
 errorlog = "-"
+
+
+def child_exit(server, worker):
+    """Prometheus counts of a worker that is gone leave the totals (myproject/metrics.py)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

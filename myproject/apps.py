@@ -7,3 +7,10 @@ class PlatformConfig(AppConfig):
     name = "myproject"
     verbose_name = "Platform"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from .metrics import count_created
+
+        post_save.connect(count_created, dispatch_uid="metrics-count-created")

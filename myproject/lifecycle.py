@@ -23,6 +23,7 @@ from django.db import models, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from .metrics import TRANSITIONS
 from .problems import Conflict
 
 log = logging.getLogger("myproject.lifecycle")
@@ -166,6 +167,7 @@ def transition(
             "by_user_id": getattr(by, "pk", None),
         },
     )
+    TRANSITIONS.labels(obj._meta.label, to).inc()
     setattr(obj, obj.STATE_FIELD, to)
     obj._history_user = by
     obj._change_reason = reason

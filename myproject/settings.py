@@ -191,6 +191,10 @@ CONTENT_SECURITY_POLICY = {
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_DATE_INDEX = False
 
+# Prometheus metrics at /metrics, for `Authorization: Bearer <METRICS_TOKEN>` only; unset, the
+# path answers 404. See myproject/metrics.py (PROMETHEUS_MULTIPROC_DIR for several workers).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
 # Requests per partner, e.g. "600/min"; counted in the shared cache below.
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
 # Requests without a valid token (none, wrong, revoked) per client address; beyond it they

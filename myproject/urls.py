@@ -11,7 +11,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from . import health
+from . import health, metrics
 
 
 def favicon(request):
@@ -37,6 +37,7 @@ urlpatterns = [
     path("api/v1/", include(resources + contracts)),
     path("favicon.ico", favicon),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),  # 404 unless METRICS_TOKEN is set
     path("readyz", health.readyz, name="readyz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs pages load their scripts from this server only (see CONTENT_SECURITY_POLICY).

@@ -8,6 +8,9 @@ from drf_spectacular.utils import extend_schema_field
 
 from .fields import DATE_PATTERN, DATE_SCHEMA, MAX_ID
 
+# What a list takes besides its filters (see pagination.py); `format` is DRF's own.
+PAGE_PARAMETERS = {"cursor", "page", "page_size", "format"}
+
 
 class _StrictDateField(forms.DateField):
     input_formats = ["%d-%m-%Y", "%Y-%m-%d"]
@@ -53,4 +56,8 @@ class FilterSet(django_filters.FilterSet):
             if self.data.get(name) == "" and not isinstance(declared, django_filters.CharFilter):
                 self.form.add_error(name, "This parameter needs a value.")
                 valid = False
+        # A misspelt filter (`?customer_idd=1`) must not quietly return everything.
+        for name in sorted(set(self.data) - set(self.filters) - PAGE_PARAMETERS):
+            self.form.add_error(None, f"`{name[:64]}` is not a parameter of this list.")
+            valid = False
         return valid

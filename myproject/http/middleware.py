@@ -7,6 +7,7 @@ import time
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 
+from ..metrics import observe_request
 from ..problems import problem_json_response
 
 
@@ -54,13 +55,20 @@ class AccessLogMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
+        seconds = time.perf_counter() - started
+        observe_request(
+            method=request.method,
+            route=match.view_name if match else None,
+            status=response.status_code,
+            seconds=seconds,
+        )
         access_log.info(
             "request",
             extra={
                 "method": request.method,
                 "route": match.view_name if match else None,
                 "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "duration_ms": round(seconds * 1000, 1),
                 "partner_id": _partner_id(getattr(request, "user", None)),
             },
         )

@@ -64,3 +64,11 @@ def test_a_page_number_beyond_any_list_is_not_found_not_an_overflow(api, seven_c
     response = api.get("/api/v1/search/?page=555574720887852040192")
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("query", ["customer_idd=1", "stat=active", "=null"])
+def test_a_parameter_a_list_does_not_take_is_a_400(api, seven_customers, query):
+    response = api.get(f"/api/v1/policies/?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"

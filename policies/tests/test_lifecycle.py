@@ -414,3 +414,34 @@ def test_the_policy_state_filter_agrees_with_the_state_every_read_shows(
         assert set(Policy.objects.in_current_state(state).values_list("pk", flat=True)) == shown
     recorded.refresh_from_db()
     assert recorded.state == "expired"
+
+
+# Showing renewal and expiry locally
+
+
+def test_demo_time_travel_makes_a_demo_policy_renewable_then_expired(
+    api, customer, personal_accident, settings, capsys
+):
+    settings.DEBUG = True
+    policy = issue(customer, personal_accident)
+
+    call_command("demo_time_travel", "--policy", str(policy.pk), "--days", "340")
+    renewal = api.post(f"/api/v1/policies/{policy.pk}/renew/")
+    call_command("demo_time_travel", "--policy", str(policy.pk), "--days", "60")
+
+    assert renewal.status_code == 201
+    assert api.get(f"/api/v1/policies/{policy.pk}/").json()["state"] == "expired"
+    assert "reads expired" in capsys.readouterr().out
+
+
+def test_demo_time_travel_is_refused_outside_demo_data(customer, personal_accident, settings):
+    from django.core.management import CommandError
+
+    settings.DEBUG = False
+    policy = issue(customer, personal_accident)
+
+    with pytest.raises(CommandError, match="Only on demo data"):
+        call_command("demo_time_travel", "--policy", str(policy.pk), "--days", "10")
+
+    policy.refresh_from_db()
+    assert policy.start_date == TODAY()
