@@ -37,13 +37,33 @@ def browser():
         "--window-size=1400,900",
     ):
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver")
     driver = webdriver.Chrome(service=service, options=options)
     driver.implicitly_wait(10)
     SCREENSHOTS.mkdir(exist_ok=True)
     yield driver
     driver.quit()
+
+
+def outside_requests(browser, origin: str) -> list[str]:
+    """Every request the page made to anywhere but `origin`, except those the browser
+    refused to send (blocked by the Content-Security-Policy)."""
+    import json
+
+    events = [json.loads(entry["message"])["message"] for entry in browser.get_log("performance")]
+    blocked = {
+        event["params"]["requestId"]
+        for event in events
+        if event["method"] == "Network.loadingFailed" and event["params"].get("blockedReason")
+    }
+    return [
+        event["params"]["request"]["url"]
+        for event in events
+        if event["method"] == "Network.requestWillBeSent"
+        and event["params"]["requestId"] not in blocked
+        and not event["params"]["request"]["url"].startswith((origin, "data:", "blob:"))
+    ]
 
 
 def csp_violations(browser, directive: str = "") -> list[str]:
@@ -73,6 +93,7 @@ def test_redoc_runs_under_the_policy(browser, live_server):
 
     heading = browser.find_element(By.CSS_SELECTOR, "h1")
     assert "Insurance distribution API" in heading.text
+    assert outside_requests(browser, live_server.url) == []
     browser.save_screenshot(str(SCREENSHOTS / "redoc.png"))
     # ReDoc sets a few style attributes, which the policy blocks harmlessly; no script of
     # another origin, and no inline script without the nonce, ever runs.
@@ -97,3 +118,78 @@ def test_admin_runs_under_the_policy(browser, live_server, admin_user, accepted_
     assert policy.number in browser.find_element(By.ID, "content").text
     browser.save_screenshot(str(SCREENSHOTS / "admin-policy.png"))
     assert csp_violations(browser) == []
+
+
+def test_swagger_ui_authorizes_with_a_partner_token_and_runs_create_and_search(
+    browser, live_server, partner
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shown
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from customers.tests.factories import partner_token
+
+    token = partner_token(partner)
+    wait = WebDriverWait(browser, 10)
+    browser.get(f"{live_server.url}/api/docs/")
+    browser.find_element(By.CSS_SELECTOR, "button.authorize").click()
+    dialog_inputs = browser.find_elements(By.CSS_SELECTOR, ".modal-ux input")
+    assert len(dialog_inputs) == 1  # the partner token only, no session cookie scheme
+    dialog_inputs[0].send_keys(token)
+    browser.find_element(By.CSS_SELECTOR, ".modal-ux .auth-btn-wrapper .authorize").click()
+    browser.find_element(By.CSS_SELECTOR, ".modal-ux .btn-done").click()
+
+    def run(operation: str, fill=None) -> str:
+        block = browser.find_element(By.ID, operation)
+        block.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
+        wait.until(shown.element_to_be_clickable((By.CSS_SELECTOR, f"#{operation} .try-out__btn")))
+        block.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
+        if fill:
+            fill(block)
+        block.find_element(By.CSS_SELECTOR, ".execute").click()
+        status = wait.until(
+            lambda _: block.find_elements(
+                By.CSS_SELECTOR, ".live-responses-table tr.response .response-col_status"
+            )
+        )
+        return status[0].text.strip()
+
+    created = run("operations-customers-customers_create")  # the example body, as shown
+    searched = run(
+        "operations-search-search_list",
+        lambda block: block.find_element(By.CSS_SELECTOR, "input[placeholder='name']").send_keys(
+            "sto"
+        ),
+    )
+
+    browser.save_screenshot(str(SCREENSHOTS / "swagger-ui-run.png"))
+    assert (created, searched) == ("201", "200")
+    from customers.models import Customer
+
+    assert Customer.objects.filter(partner=partner, last_name="Stokes").count() == 1
+
+
+def test_staff_find_a_customer_and_read_the_policys_story(
+    browser, live_server, admin_user, accepted_quote
+):
+    from selenium.webdriver.common.by import By
+
+    from policies.services import policy_issue
+
+    policy = policy_issue(quote_id=accepted_quote.pk)
+    browser.delete_all_cookies()  # signed out, whatever an earlier test left
+    browser.get(f"{live_server.url}/admin/login/")
+    browser.find_element(By.NAME, "username").send_keys("admin")
+    browser.find_element(By.NAME, "password").send_keys("password")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+
+    browser.get(f"{live_server.url}/admin/customers/customer/?q=Stokes")
+    browser.find_element(By.LINK_TEXT, str(accepted_quote.customer_id)).click()
+    policies = browser.find_element(By.ID, "policies-group")
+    assert policy.number in policies.text
+    policies.find_element(By.CSS_SELECTOR, "a.inlinechangelink").click()
+    story = browser.find_element(By.CSS_SELECTOR, ".field-story").text
+
+    browser.save_screenshot(str(SCREENSHOTS / "admin-story.png"))
+    assert "Quoted on" in story and "Active on" in story
+    assert "Paid 100.00 AED by card" in story
