@@ -53,6 +53,8 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="schema", template_name="docs/redoc.html"),
         name="redoc",
     ),
+    # Staff: the sales dashboard (policies, which sees quotes, policies and payments).
+    path("admin/dashboard/", include("policies.dashboard")),
     path("admin/", admin.site.urls),
 ]
 

@@ -95,6 +95,7 @@ class Policy(Stateful):
             models.Index(fields=["partner", "state", "quote"], name="policy_partner_state_idx"),
             models.Index(fields=["partner", "product", "quote"], name="policy_partner_product_idx"),
             models.Index(fields=["customer", "quote"], name="policy_customer_idx"),
+            models.Index(fields=["created_at"], name="policy_created_idx"),  # the dashboard
             models.Index(fields=["state", "end_date"], name="policy_expiry_idx"),
             models.Index(fields=["state", "cancelled_on"], name="policy_cancellation_idx"),
         ]
@@ -219,7 +220,10 @@ class Payment(Stateful):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["partner", "id"], name="payment_partner_idx")]
+        indexes = [
+            models.Index(fields=["partner", "id"], name="payment_partner_idx"),
+            models.Index(fields=["kind", "created_at"], name="payment_kind_created_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["policy"], condition=Q(kind="charge"), name="payment_one_charge_per_policy"

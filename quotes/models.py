@@ -153,6 +153,7 @@ class Quote(Stateful):
             models.Index(fields=["partner", "product", "id"], name="quote_partner_product_idx"),
             models.Index(fields=["customer", "id"], name="quote_customer_idx"),
             models.Index(fields=["state", "valid_until"], name="quote_expiry_idx"),
+            models.Index(fields=["created_at"], name="quote_created_idx"),  # the dashboard
         ]
         constraints = [
             models.CheckConstraint(condition=Q(cover__gt=0), name="quote_cover_positive"),

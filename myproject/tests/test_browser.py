@@ -193,3 +193,22 @@ def test_staff_find_a_customer_and_read_the_policys_story(
     browser.save_screenshot(str(SCREENSHOTS / "admin-story.png"))
     assert "Quoted on" in story and "Active on" in story
     assert "Paid 100.00 AED by card" in story
+
+
+def test_the_dashboard_renders_its_charts(browser, live_server, admin_user, accepted_quote):
+    from selenium.webdriver.common.by import By
+
+    from policies.services import policy_issue
+
+    policy_issue(quote_id=accepted_quote.pk)
+    browser.delete_all_cookies()
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/dashboard/")
+    browser.find_element(By.NAME, "username").send_keys("admin")
+    browser.find_element(By.NAME, "password").send_keys("password")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+
+    charts = browser.find_elements(By.CSS_SELECTOR, ".chart svg rect")
+    browser.save_screenshot(str(SCREENSHOTS / "dashboard.png"))
+    assert len(charts) == 4 * 30  # a bar a day for each measure
+    assert browser.find_element(By.ID, "conversion").text == "100.0 %"
+    assert csp_violations(browser) == []

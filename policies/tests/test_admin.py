@@ -123,3 +123,27 @@ def test_tokens_are_listed_by_owner_with_a_short_prefix(admin_client, api, partn
 
 def test_view_site_leads_to_the_docs(admin_client):
     assert 'href="/api/docs/"' in admin_client.get("/admin/").content.decode()
+
+
+def test_the_dashboard_shows_the_last_30_days_by_product_with_charts(
+    admin_client, policy, customer, personal_accident, django_assert_max_num_queries
+):
+    from policies.services import policy_cancel
+    from quotes.services import quote_create
+
+    quote_create(customer=customer, product=personal_accident)  # a quote not sold
+    policy_cancel(policy_id=policy.pk, reason="customer_request")  # refunds 100.00
+
+    with django_assert_max_num_queries(8):  # session, user, one per measure
+        response = admin_client.get("/admin/dashboard/")
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert text.count('role="img"') == 4  # a chart per measure
+    assert 'id="conversion">50.0 %<' in text
+    assert "<td>personal-accident</td><td>2</td><td>1</td><td>100.00</td><td>100.00</td>" in text
+    assert 'id="dashboard-link"' in admin_client.get("/admin/").content.decode()
+
+
+def test_the_dashboard_is_for_staff_only(client, api):
+    assert client.get("/admin/dashboard/").status_code == 302  # to the login page
