@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from .problems import Conflict
@@ -20,3 +20,18 @@ def run_action(modeladmin, request, queryset, act: Callable, done: str) -> None:
             modeladmin.message_user(request, f"{obj}: {'; '.join(exc.messages)}", messages.ERROR)
         else:
             modeladmin.message_user(request, f"{obj}: {done}.", messages.SUCCESS)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on their parent's page, changed only through the services (and their own
+    pages): nothing is added, edited or deleted here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False

@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from customers.admin import CustomerAdmin, dob_from_search
 from customers.models import Customer
-from myproject.admin import run_action
+from myproject.admin import ReadOnlyInline, run_action
 from quotes.models import Quote
 
 from . import services
@@ -16,14 +16,9 @@ from .models import CancellationReason, Payment, Policy
 from .selectors import policy_story
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(ReadOnlyInline):
     model = Payment
-    extra = 0
-    can_delete = False
-    readonly_fields = [field.name for field in Payment._meta.fields]
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    show_change_link = False
 
 
 class _Echo:
@@ -165,32 +160,18 @@ def _prepend(first, rest):
     yield from rest
 
 
-class QuoteInline(admin.TabularInline):
+class QuoteInline(ReadOnlyInline):
     model = Quote
     fk_name = "customer"
     fields = ("id", "product", "premium", "currency", "state", "valid_until", "created_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
     ordering = ("-id",)
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class PolicyInline(admin.TabularInline):
+class PolicyInline(ReadOnlyInline):
     model = Policy
     fk_name = "customer"
     fields = ("number", "product", "premium", "state", "start_date", "end_date")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
     ordering = ("-quote",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 # The customer's page shows its quotes and policies; they live in apps customers cannot import.
