@@ -5,13 +5,35 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from . import health, metrics
+
+
+class ApiRoot(APIView):
+    # What a caller finds at /api/v1/: where the resources and the reference are. Like every
+    # /api/v1 route it wants a token (the docs pages do not).
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        return Response(
+            {
+                "docs": request.build_absolute_uri("/api/docs/"),
+                "schema": request.build_absolute_uri("/api/schema/"),
+                "resources": {
+                    name: request.build_absolute_uri(f"/api/v1/{name}/")
+                    for name in ("customers", "products", "quotes", "policies")
+                },
+            }
+        )
 
 
 def favicon(request):
@@ -34,6 +56,8 @@ contracts = [
 ]
 
 urlpatterns = [
+    path("", RedirectView.as_view(url="/api/docs/")),
+    path("api/v1/", ApiRoot.as_view(), name="api-root"),
     path("api/v1/", include(resources + contracts)),
     path("favicon.ico", favicon),
     path("healthz", health.healthz, name="healthz"),

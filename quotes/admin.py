@@ -59,6 +59,7 @@ class QuoteAdmin(SimpleHistoryAdmin):
     list_filter = ("state", "product")
     search_fields = ("id", "customer__first_name", "customer__last_name")
     list_select_related = ("customer", "product")
+    show_full_result_count = False
     raw_id_fields = ("customer",)
     readonly_fields = [field.name for field in Quote._meta.fields]
     actions = ["accept_quotes", "decline_quotes"]

@@ -76,3 +76,12 @@ def test_there_is_a_favicon(client):
 
     assert response.status_code == 302
     assert response["Location"].endswith(".png")
+
+
+def test_the_root_leads_to_the_docs_and_the_api_root_to_its_resources(client, api):
+    assert client.get("/")["Location"] == "/api/docs/"
+    assert client.get("/api/v1/").status_code == 401
+    root = api.get("/api/v1/")
+
+    assert root.status_code == 200
+    assert set(root.json()["resources"]) == {"customers", "products", "quotes", "policies"}
