@@ -46,6 +46,18 @@ def browser():
     driver.quit()
 
 
+def sign_in(browser, live_server) -> None:
+    """Sign in to admin as the admin_user fixture, and wait until signed in."""
+    from selenium.webdriver.common.by import By
+
+    browser.delete_all_cookies()  # whatever an earlier test left
+    browser.get(f"{live_server.url}/admin/login/")
+    browser.find_element(By.NAME, "username").send_keys("admin")
+    browser.find_element(By.NAME, "password").send_keys("password")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    browser.find_element(By.ID, "user-tools")  # only there once signed in
+
+
 def outside_requests(browser, origin: str) -> list[str]:
     """Every request the page made to anywhere but `origin`, except those the browser
     refused to send (blocked by the Content-Security-Policy)."""
@@ -84,6 +96,7 @@ def test_swagger_ui_runs_under_the_policy(browser, live_server):
     assert browser.find_elements(By.CSS_SELECTOR, ".opblock")  # the operations rendered
     browser.save_screenshot(str(SCREENSHOTS / "swagger-ui.png"))
     assert csp_violations(browser) == []
+    assert outside_requests(browser, live_server.url) == []
 
 
 def test_redoc_runs_under_the_policy(browser, live_server):
@@ -106,11 +119,7 @@ def test_admin_runs_under_the_policy(browser, live_server, admin_user, accepted_
     from policies.services import policy_issue
 
     policy = policy_issue(quote_id=accepted_quote.pk)
-    browser.get(f"{live_server.url}/admin/login/")
-    browser.find_element(By.NAME, "username").send_keys("admin")
-    browser.find_element(By.NAME, "password").send_keys("password")
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    assert browser.find_element(By.ID, "site-name")
+    sign_in(browser, live_server)
 
     browser.get(f"{live_server.url}/admin/policies/policy/?q={policy.number}")
     browser.find_element(By.LINK_TEXT, policy.number).click()
@@ -177,11 +186,7 @@ def test_staff_find_a_customer_and_read_the_policys_story(
     from policies.services import policy_issue
 
     policy = policy_issue(quote_id=accepted_quote.pk)
-    browser.delete_all_cookies()  # signed out, whatever an earlier test left
-    browser.get(f"{live_server.url}/admin/login/")
-    browser.find_element(By.NAME, "username").send_keys("admin")
-    browser.find_element(By.NAME, "password").send_keys("password")
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    sign_in(browser, live_server)
 
     browser.get(f"{live_server.url}/admin/customers/customer/?q=Stokes")
     browser.find_element(By.LINK_TEXT, str(accepted_quote.customer_id)).click()
@@ -201,11 +206,8 @@ def test_the_dashboard_renders_its_charts(browser, live_server, admin_user, acce
     from policies.services import policy_issue
 
     policy_issue(quote_id=accepted_quote.pk)
-    browser.delete_all_cookies()
-    browser.get(f"{live_server.url}/admin/login/?next=/admin/dashboard/")
-    browser.find_element(By.NAME, "username").send_keys("admin")
-    browser.find_element(By.NAME, "password").send_keys("password")
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    sign_in(browser, live_server)
+    browser.get(f"{live_server.url}/admin/dashboard/")
 
     charts = browser.find_elements(By.CSS_SELECTOR, ".chart svg rect")
     browser.save_screenshot(str(SCREENSHOTS / "dashboard.png"))
