@@ -280,6 +280,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "policies.models.Payment.Method",
         "CancellationReasonEnum": "policies.models.CancellationReason",
         "PaymentStatusEnum": "policies.models.Payment.Status",
+        "OfferUnavailableCodeEnum": "quotes.services.UNAVAILABLE_CODES",
     },
 }
 

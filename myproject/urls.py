@@ -30,7 +30,7 @@ class ApiRoot(APIView):
                 "schema": request.build_absolute_uri("/api/schema/"),
                 "resources": {
                     name: request.build_absolute_uri(f"/api/v1/{name}/")
-                    for name in ("customers", "products", "quotes", "policies")
+                    for name in ("customers", "products", "offers", "quotes", "policies")
                 },
             }
         )
@@ -42,7 +42,7 @@ def favicon(request):
 
 resources = [
     path("", include("customers.urls")),  # customers/
-    path("", include("quotes.urls")),  # products/, quotes/, quotes/<id>/decline/
+    path("", include("quotes.urls")),  # products/, quotes/, quotes/<id>/decline/, offers/
     # policies/..., and quotes/<id>/pay/, served by policies: paying issues a policy.
     path("", include("policies.urls")),
 ]

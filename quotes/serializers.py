@@ -15,6 +15,7 @@ from myproject.http.fields import (
 )
 
 from .models import Product, Quote
+from .services import UNAVAILABLE_CODES
 
 
 def money_input(**kwargs) -> MoneyField:
@@ -131,3 +132,29 @@ class QuoteDeclineInputSerializer(StrictInputSerializer):
     reason = StrictCharField(
         required=False, max_length=REASON_MAX_LENGTH, help_text="Why the customer said no."
     )
+
+
+class OfferInputSerializer(StrictInputSerializer):
+    customer = ScopedPrimaryKeyRelatedField(
+        partner_path="partner",
+        queryset=Customer.objects.all(),
+        pk_field=id_field(),
+        help_text="Customer id.",
+    )
+    cover = money_input(
+        required=False, help_text="For every product; each one's default if not sent."
+    )
+
+
+class UnavailableSerializer(serializers.Serializer):
+    type = serializers.CharField(read_only=True, help_text="Product code.")
+    code = serializers.ChoiceField(choices=UNAVAILABLE_CODES, read_only=True)
+    detail = serializers.CharField(read_only=True)
+
+
+class OfferSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(read_only=True)
+    quotes = QuoteSerializer(
+        many=True, read_only=True, help_text="A quote for each product that can cover the customer."
+    )
+    unavailable = UnavailableSerializer(many=True, read_only=True)

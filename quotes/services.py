@@ -1,6 +1,7 @@
 """Quote rules: pricing a quote, accepting and declining it (through myproject.lifecycle)."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -101,6 +102,38 @@ def quote_create(
     quote._history_user = by
     quote.save()
     return quote
+
+
+# Why an offer could not quote a product for a customer.
+UNAVAILABLE_CODES = ("age_out_of_range", "cover_out_of_range")
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A product an offer could not quote for this customer, and why."""
+
+    type: str
+    code: str  # age_out_of_range | cover_out_of_range
+    detail: str
+
+
+@transaction.atomic
+def offer_create(
+    *, customer: Customer, cover: Decimal | None = None, by: Actor = None
+) -> tuple[list[Quote], list[Unavailable]]:
+    """Price every active product for the customer at once: a stored quote for each product
+    that can cover them (each exactly as `quote_create` makes it, ready to accept), and the
+    reason for each that cannot. `cover` applies to every product (each one's default if
+    not given)."""
+    quotes, unavailable = [], []
+    for product in Product.objects.active().prefetch_related("bands"):
+        try:
+            quotes.append(quote_create(customer=customer, product=product, cover=cover, by=by))
+        except ValidationError as refused:
+            field = next(iter(refused.message_dict))
+            code = "cover_out_of_range" if field == "cover" else "age_out_of_range"
+            unavailable.append(Unavailable(product.code, code, refused.message_dict[field][0]))
+    return quotes, unavailable
 
 
 def lock_quote(quote_id: int) -> Quote:

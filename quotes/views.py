@@ -13,6 +13,8 @@ from . import services
 from .filters import QuoteFilter
 from .models import AgeBand, Product, Quote
 from .serializers import (
+    OfferInputSerializer,
+    OfferSerializer,
     ProductSerializer,
     QuoteCreateInputSerializer,
     QuoteDeclineInputSerializer,
@@ -93,3 +95,34 @@ class QuoteViewSet(
             quote_id=quote.pk, by=acting_user(request), reason=params.validated_data.get("reason")
         )
         return Response(QuoteSerializer(quote).data)
+
+
+class OfferViewSet(viewsets.GenericViewSet):
+    serializer_class = OfferSerializer
+    filter_backends = []
+
+    @extend_schema(
+        summary="Offer every product to a customer",
+        description=(
+            "Prices every active product for the customer in one call: a stored quote (state "
+            "`quoted`) for each product that can cover them, ready to accept and pay, and in "
+            "`unavailable` each product that cannot, with why (`age_out_of_range`, "
+            "`cover_out_of_range`). `cover` applies to every product; each product's default "
+            "cover if not sent."
+        ),
+        request=OfferInputSerializer,
+        examples=[
+            OpenApiExample("Everything for customer 1", request_only=True, value={"customer": 1})
+        ],
+        responses={201: OfferSerializer},
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        params = OfferInputSerializer(data=request.data, context={"request": request})
+        params.is_valid(raise_exception=True)
+        customer = params.validated_data["customer"]
+        quotes, unavailable = services.offer_create(
+            customer=customer, cover=params.validated_data.get("cover"), by=acting_user(request)
+        )
+        offer = {"customer": customer.pk, "quotes": quotes, "unavailable": unavailable}
+        return Response(OfferSerializer(offer).data, status=status.HTTP_201_CREATED)

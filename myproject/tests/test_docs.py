@@ -20,6 +20,7 @@ def test_the_openapi_schema_documents_every_route(client):
         "/api/v1/quote/",
         "/api/v1/quotes/",
         "/api/v1/quotes/{id}/",
+        "/api/v1/offers/",
         "/api/v1/quotes/{id}/accept/",
         "/api/v1/quotes/{id}/pay/",
         "/api/v1/quotes/{id}/update/",

@@ -84,4 +84,10 @@ def test_the_root_leads_to_the_docs_and_the_api_root_to_its_resources(client, ap
     root = api.get("/api/v1/")
 
     assert root.status_code == 200
-    assert set(root.json()["resources"]) == {"customers", "products", "quotes", "policies"}
+    assert set(root.json()["resources"]) == {
+        "customers",
+        "products",
+        "offers",
+        "quotes",
+        "policies",
+    }
