@@ -19,10 +19,11 @@ class CustomerFilter(FilterSet):
         lookup_expr="icontains", label="Last name contains (case-insensitive)."
     )
     dob = DateFilter(label="Exact date of birth, DD-MM-YYYY or YYYY-MM-DD.")
+    external_ref = django_filters.CharFilter(label="Your reference for the customer, exactly.")
 
     class Meta:
         model = Customer
-        fields = ["name", "first_name", "last_name", "dob"]
+        fields = ["name", "first_name", "last_name", "dob", "external_ref"]
 
     def filter_name(self, queryset, name, value):
         return queryset.filter(Q(first_name__icontains=value) | Q(last_name__icontains=value))

@@ -46,6 +46,13 @@ class Customer(models.Model):
     first_name = models.CharField(max_length=100, validators=[validate_name])
     last_name = models.CharField(max_length=100, validators=[validate_name])
     dob = models.DateField("date of birth")
+    external_ref = models.CharField(
+        "partner's reference",
+        max_length=64,
+        blank=True,
+        validators=[validate_name],
+        help_text="The partner's own id for this customer; unique per partner.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -64,10 +71,19 @@ class Customer(models.Model):
             models.CheckConstraint(
                 condition=models.Q(dob__gte=EARLIEST_DOB), name="customer_dob_after_1900"
             ),
+            models.UniqueConstraint(
+                fields=["partner", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="customer_external_ref_per_partner",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def external_ref_or_none(self) -> str | None:
+        return self.external_ref or None
 
     def clean(self) -> None:
         self.first_name = normalize_text((self.first_name or "").strip())

@@ -9,7 +9,9 @@ from myproject.http.fields import (
 )
 
 from .access import partner_of
-from .models import Partner
+from .models import Customer, Partner
+
+EXTERNAL_REF_MAX_LENGTH = Customer._meta.get_field("external_ref").max_length
 
 
 class CustomerInputSerializer(StrictInputSerializer):
@@ -23,6 +25,12 @@ class CustomerInputSerializer(StrictInputSerializer):
     first_name = StrictCharField(max_length=100)
     last_name = StrictCharField(max_length=100)
     dob = StrictDateField(help_text="Date of birth, DD-MM-YYYY (YYYY-MM-DD also accepted).")
+    external_ref = StrictCharField(
+        required=False,
+        max_length=EXTERNAL_REF_MAX_LENGTH,
+        help_text="Your own id for this customer, unique among yours: sending one you used "
+        "before answers 409 `customer_exists` with that customer's `id`.",
+    )
 
     def validate(self, attrs):
         caller = partner_of(self.context["request"].user)
@@ -43,5 +51,22 @@ class CustomerSerializer(serializers.Serializer):
     first_name = serializers.CharField(read_only=True)
     last_name = serializers.CharField(read_only=True)
     dob = StrictDateField(read_only=True)
+    external_ref = serializers.CharField(
+        source="external_ref_or_none", read_only=True, allow_null=True
+    )
     created_at = UTCDateTimeField()
     updated_at = UTCDateTimeField()
+
+
+class CustomerUpdateInputSerializer(StrictInputSerializer):
+    first_name = StrictCharField(required=False, max_length=100)
+    last_name = StrictCharField(required=False, max_length=100)
+    dob = StrictDateField(
+        required=False, help_text="Only while the customer has no quote (else 409)."
+    )
+    external_ref = StrictCharField(
+        required=False,
+        allow_null=True,
+        max_length=EXTERNAL_REF_MAX_LENGTH,
+        help_text="null clears it.",
+    )

@@ -2,11 +2,41 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from knox.models import AuthToken
 
+from myproject.problems import Conflict
+
 from .models import Customer, Partner
+
+
+def _refuse_known_ref(partner_id: int, external_ref: str | None, *, other_than=None) -> None:
+    """409 `customer_exists` if the partner already has a customer with this reference."""
+    if not external_ref:
+        return
+    known = Customer.objects.filter(partner_id=partner_id, external_ref=external_ref)
+    existing = known.exclude(pk=other_than).values_list("pk", flat=True).first()
+    if existing is not None:
+        raise Conflict(
+            f"Customer {existing} already has the reference {external_ref!r}.",
+            code="customer_exists",
+            id=existing,
+        )
+
+
+def _save(customer: Customer, *, by, reason: str | None = None, **kwargs) -> Customer:
+    # The caller names the partner; the date-of-birth constraints are checked by clean() too.
+    customer.full_clean(exclude=["partner"], validate_constraints=False)
+    customer._history_user = by
+    customer._change_reason = reason
+    try:
+        with transaction.atomic():
+            customer.save(**kwargs)
+    except IntegrityError:  # the same reference, registered at the same moment
+        _refuse_known_ref(customer.partner_id, customer.external_ref, other_than=customer.pk)
+        raise
+    return customer
 
 
 @transaction.atomic
@@ -16,15 +46,37 @@ def customer_create(
     first_name: str,
     last_name: str,
     dob: dt.date,
+    external_ref: str = "",
     by: AbstractBaseUser | None = None,
 ) -> Customer:
-    """Register a partner's customer; the model's rules (trimmed names, birth date) apply."""
-    customer = Customer(partner=partner, first_name=first_name, last_name=last_name, dob=dob)
-    # The caller names the partner; the date-of-birth constraints are checked by clean() too.
-    customer.full_clean(exclude=["partner"], validate_constraints=False)
-    customer._history_user = by
-    customer.save()
-    return customer
+    """Register a partner's customer; the model's rules (trimmed names, birth date) apply. A
+    reference the partner already uses is a 409 naming that customer (nothing changes)."""
+    _refuse_known_ref(partner.pk, external_ref)
+    customer = Customer(
+        partner=partner,
+        first_name=first_name,
+        last_name=last_name,
+        dob=dob,
+        external_ref=external_ref,
+    )
+    return _save(customer, by=by)
+
+
+@transaction.atomic
+def customer_update(*, customer_id: int, by: AbstractBaseUser | None = None, **changes) -> Customer:
+    """Change a customer's names or reference; the date of birth only while no quote was
+    priced with it (a price already given depends on it)."""
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    if "dob" in changes and changes["dob"] != customer.dob and customer.quotes.exists():
+        raise Conflict(
+            "The date of birth cannot change: quotes were priced with it.",
+            code="customer_quoted",
+        )
+    if "external_ref" in changes:
+        _refuse_known_ref(customer.partner_id, changes["external_ref"], other_than=customer.pk)
+    for field, value in changes.items():
+        setattr(customer, field, value if value is not None else "")
+    return _save(customer, by=by, reason="updated")
 
 
 @transaction.atomic

@@ -3,12 +3,17 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from myproject.idempotency import idempotent
+from myproject.schema import CONFLICT
 
 from . import services
 from .access import PartnerScopedMixin, acting_user
 from .filters import CustomerFilter
 from .models import Customer
-from .serializers import CustomerInputSerializer, CustomerSerializer
+from .serializers import (
+    CustomerInputSerializer,
+    CustomerSerializer,
+    CustomerUpdateInputSerializer,
+)
 
 BEN = {"first_name": "Ben", "last_name": "Stokes", "dob": "25-06-1991"}
 
@@ -24,6 +29,27 @@ class CustomerViewSet(
     queryset = Customer.objects.order_by("id")
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
+
+    @extend_schema(
+        summary="Change a customer",
+        description="Names and your reference; the date of birth only while the customer has "
+        "no quote (409 `customer_quoted`). A reference you already use elsewhere is a 409 "
+        "`customer_exists`.",
+        request=CustomerUpdateInputSerializer,
+        examples=[
+            OpenApiExample("A new reference", request_only=True, value={"external_ref": "C-1"})
+        ],
+        responses={200: CustomerSerializer, 409: CONFLICT},
+    )
+    @idempotent
+    def partial_update(self, request, *args, **kwargs):
+        customer = self.get_object()
+        params = CustomerUpdateInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        customer = services.customer_update(
+            customer_id=customer.pk, by=acting_user(request), **params.validated_data
+        )
+        return Response(CustomerSerializer(customer).data)
 
     @extend_schema(
         summary="Create a customer",

@@ -20,6 +20,10 @@ HISTORY_REASON = Quote.history.model._meta.get_field("history_change_reason")
 COLUMNS = {
     ("CustomerInputRequest", "first_name"): Customer._meta.get_field("first_name"),
     ("CustomerInputRequest", "last_name"): Customer._meta.get_field("last_name"),
+    ("CustomerInputRequest", "external_ref"): Customer._meta.get_field("external_ref"),
+    ("PatchedCustomerUpdateInputRequest", "first_name"): Customer._meta.get_field("first_name"),
+    ("PatchedCustomerUpdateInputRequest", "last_name"): Customer._meta.get_field("last_name"),
+    ("PatchedCustomerUpdateInputRequest", "external_ref"): Customer._meta.get_field("external_ref"),
     ("QuoteCreateInputRequest", "type"): Product._meta.get_field("code"),
     ("AssessmentCreateRequest", "type"): Product._meta.get_field("code"),
     ("QuoteRestatementRequest", "type"): Product._meta.get_field("code"),

@@ -175,6 +175,7 @@ def test_policy_detail_carries_its_customer_and_payment(api, customer, personal_
         "first_name": "Ben",
         "last_name": "Stokes",
         "dob": customer.dob.strftime("%d-%m-%Y"),
+        "external_ref": None,
         "created_at": body["customer"]["created_at"],
         "updated_at": body["customer"]["updated_at"],
     }
