@@ -147,12 +147,7 @@ def policy_cancel(
     policy = lock_policy(policy_id)
     # State first: an ended or cancelled policy is a conflict whatever the date.
     check_transition(policy, Policy.State.CANCELLED, now=now)
-    if policy.cancelled_on is not None:
-        raise Conflict(
-            f"Policy {policy.number} is already cancelled from {policy.cancelled_on:%d-%m-%Y}.",
-            code="invalid_transition",
-            state=Policy.State.ACTIVE,
-        )
+    _refuse_scheduled_cancellation(policy)
     effective = effective_date or max(today, policy.start_date)
     _check_effective_date(policy, effective, note=note, by=by, today=today)
     policy.cancellation_reason = reason
@@ -202,6 +197,16 @@ def policy_cancel(
     return policy.show_payments(charge)
 
 
+def _refuse_scheduled_cancellation(policy: Policy) -> None:
+    """An active policy with a cancellation ahead is not cancelled again, nor renewed."""
+    if policy.cancelled_on is not None:
+        raise Conflict(
+            f"Policy {policy.number} is cancelled from {policy.cancelled_on:%d-%m-%Y}.",
+            code="invalid_transition",
+            state=Policy.State.ACTIVE,
+        )
+
+
 def _check_effective_date(
     policy: Policy, effective: dt.date, *, note: str, by: Actor, today: dt.date
 ) -> None:
@@ -244,12 +249,7 @@ def policy_renew(*, policy_id: int, by: Actor = None, now: dt.datetime | None = 
             code="invalid_transition",
             state=state,
         )
-    if policy.cancelled_on is not None:
-        raise Conflict(
-            f"Policy {policy.number} is cancelled from {policy.cancelled_on:%d-%m-%Y}.",
-            code="invalid_transition",
-            state=state,
-        )
+    _refuse_scheduled_cancellation(policy)
     opens = policy.end_date - dt.timedelta(days=RENEWAL_WINDOW_DAYS)
     if today < opens:
         raise Conflict(
