@@ -164,3 +164,13 @@ def test_paying_a_renewal_while_its_policy_is_cancelled_never_deadlocks(
     renewal.refresh_from_db()
     assert renewal.state == ("paid" if paid == 200 else "declined")
     assert Policy.objects.count() == (2 if paid == 200 else 1)
+
+
+def test_two_customers_with_one_reference_at_once_make_one_and_a_409(token_and_quote):
+    token, _ = token_and_quote
+    body = {"first_name": "Ben", "last_name": "Stokes", "dob": "25-06-1991", "external_ref": "R-1"}
+
+    statuses = at_once(*[lambda: post(token, "create_customer/", body) for _ in range(2)])
+
+    assert sorted(statuses) == [201, 409]
+    assert Customer.objects.filter(external_ref="R-1").count() == 1
