@@ -67,6 +67,8 @@ def customer_update(*, customer_id: int, by: AbstractBaseUser | None = None, **c
     """Change a customer's names or reference; the date of birth only while no quote was
     priced with it (a price already given depends on it)."""
     customer = Customer.objects.select_for_update().get(pk=customer_id)
+    if not changes:
+        return customer  # nothing to save, nothing to record in history
     if "dob" in changes and changes["dob"] != customer.dob and customer.quotes.exists():
         raise Conflict(
             "The date of birth cannot change: quotes were priced with it.",

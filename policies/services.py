@@ -217,8 +217,11 @@ def _check_effective_date(
                 f"{policy.end_date:%d-%m-%Y}, the policy's term."
             }
         )
-    if effective < today and not (by is not None and by.is_staff):
+    staff = by is not None and by.is_staff
+    if effective < today and not staff:
         raise ValidationError({"effective_date": "A cancellation cannot take effect before today."})
+    if note and not staff:
+        raise ValidationError({"note": "Only the insurer's staff add a note."})
     if effective < today and not note:
         raise ValidationError({"note": "Say why the cancellation is backdated."})
 

@@ -103,3 +103,12 @@ def test_another_partners_customer_cannot_be_changed(other_api, customer):
 
 def test_put_is_not_offered(api, customer):
     assert api.put(f"/api/v1/customers/{customer.pk}/", BEN, format="json").status_code == 405
+
+
+def test_an_empty_change_records_nothing(api, customer):
+    rows = customer.history.count()
+
+    response = api.patch(f"/api/v1/customers/{customer.pk}/", {}, format="json")
+
+    assert response.status_code == 200
+    assert customer.history.count() == rows

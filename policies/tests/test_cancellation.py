@@ -221,3 +221,13 @@ def test_renew_and_cancel_together_leave_no_payable_renewal(api, customer, perso
         "accepted"
     )
     assert not open_quotes.exists()
+
+
+def test_a_partner_cannot_add_the_staff_note(api, customer, pricey):
+    policy = issued(customer, pricey)
+
+    response = cancel(api, policy, note="because I say so")
+
+    assert response.status_code == 400
+    assert "note" in response.json()["errors"]
+    assert Policy.objects.get().state == "active"
