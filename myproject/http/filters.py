@@ -58,6 +58,8 @@ class FilterSet(django_filters.FilterSet):
                 valid = False
         # A misspelt filter (`?customer_idd=1`) must not quietly return everything.
         for name in sorted(set(self.data) - set(self.filters) - PAGE_PARAMETERS):
-            self.form.add_error(None, f"`{name[:64]}` is not a parameter of this list.")
+            # django-filter %-formats each message: a `%` in the name must not read as one.
+            shown = name[:64].replace("%", "%%")
+            self.form.add_error(None, f"`{shown}` is not a parameter of this list.")
             valid = False
         return valid

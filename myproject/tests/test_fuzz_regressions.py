@@ -134,3 +134,11 @@ def test_request_bodies_document_that_other_fields_are_refused(client):
     component = schema["components"]["schemas"]["CustomerInputRequest"]
 
     assert component["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("path", ["search/", "customers/", "policies/"])
+def test_an_unknown_parameter_with_a_percent_sign_is_a_400_naming_it(api, path):
+    response = api.get(f"/api/v1/{path}", {"±Ð+èÇ%J?": "1"})
+
+    assert response.status_code == 400
+    assert "`±Ð+èÇ%J?` is not a parameter of this list." in str(response.json()["errors"])
