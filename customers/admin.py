@@ -13,18 +13,20 @@ from .models import Customer, Partner
 class PartnerAdmin(admin.ModelAdmin):
     """Partners sign in as their own user, with API tokens (listed under Knox)."""
 
-    list_display = ("name", "user", "created_at")
+    list_display = ("name", "commission_rate", "user", "created_at")
     search_fields = ("name", "user__username")
     readonly_fields = ("user", "created_at")
 
     def get_fields(self, request, obj=None):
-        return ("name",) if obj is None else ("name", "user", "created_at")
+        editable = ("name", "commission_rate")
+        return editable if obj is None else (*editable, "user", "created_at")
 
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
             return
-        created = services.partner_create(name=obj.name)  # and its user
+        # and its user
+        created = services.partner_create(name=obj.name, commission_rate=obj.commission_rate)
         obj.pk, obj.user, obj.created_at = created.pk, created.user, created.created_at
 
 

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -26,6 +27,14 @@ class Partner(models.Model):
     name = models.CharField(max_length=100, unique=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="partner"
+    )
+    commission_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Percent of the net premium the partner earns, unless a product says "
+        "otherwise (see the product's commissions).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

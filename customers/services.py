@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -82,8 +83,9 @@ def customer_update(*, customer_id: int, by: AbstractBaseUser | None = None, **c
 
 
 @transaction.atomic
-def partner_create(*, name: str) -> Partner:
-    """A partner with its own user, which signs in with API tokens only (no password)."""
+def partner_create(*, name: str, commission_rate: Decimal = Decimal(0)) -> Partner:
+    """A partner with its own user, which signs in with API tokens only (no password), and
+    its default commission rate (percent of the net premium)."""
     User = get_user_model()
     base = f"partner-{slugify(name)[:100] or 'unnamed'}"
     username, n = base, 1
@@ -93,7 +95,7 @@ def partner_create(*, name: str) -> Partner:
     user = User(username=username, is_staff=False)
     user.set_unusable_password()
     user.save()
-    return Partner.objects.create(name=name, user=user)
+    return Partner.objects.create(name=name, user=user, commission_rate=commission_rate)
 
 
 @transaction.atomic

@@ -9,15 +9,26 @@ from simple_history.admin import SimpleHistoryAdmin
 from customers.admin import CustomerAdmin, dob_from_search
 from customers.models import Customer
 from myproject.admin import ReadOnlyInline, run_action
+from quotes.admin import parts_after_premium
 from quotes.models import Quote
 
 from . import services
-from .models import CancellationReason, Payment, Policy
+from .models import CancellationReason, Endorsement, Payment, Policy
 from .selectors import policy_story
 
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
+    fields = parts_after_premium(
+        ["reference", "kind", "amount", "currency", "method", "status", "created_at"], "amount"
+    )
+    show_change_link = False
+
+
+class EndorsementInline(ReadOnlyInline):
+    model = Endorsement
+    fields = ["effective_date", "old_cover", "new_cover", "old_premium", "new_premium"]
+    fields += ["premium_change", "payment", "created_at"]
     show_change_link = False
 
 
@@ -40,8 +51,8 @@ class PolicyAdmin(SimpleHistoryAdmin):
     search_help_text = "A policy number, a first or last name, or a date of birth (DD-MM-YYYY)."
     list_select_related = ("customer", "product")
     show_full_result_count = False
-    readonly_fields = ["story", *[field.name for field in Policy._meta.fields]]
-    inlines = [PaymentInline]
+    readonly_fields = ["story", *parts_after_premium([f.name for f in Policy._meta.fields])]
+    inlines = [PaymentInline, EndorsementInline]
     actions = ["cancel_at_customer_request", "quote_renewal", "export_csv"]
 
     def get_queryset(self, request):
@@ -153,7 +164,7 @@ class PaymentAdmin(SimpleHistoryAdmin):
     search_fields = ("reference", "policy__number")
     list_select_related = ("policy",)
     show_full_result_count = False
-    readonly_fields = [field.name for field in Payment._meta.fields]
+    readonly_fields = parts_after_premium([f.name for f in Payment._meta.fields], "amount")
 
     def has_add_permission(self, request):
         return False

@@ -7,7 +7,7 @@ from django.utils import timezone
 from myproject.history import REASON_MAX_LENGTH, tracked
 from myproject.lifecycle import LifecycleQuerySet, Stateful
 from myproject.problems import Conflict
-from quotes.models import MONEY
+from quotes.models import MONEY, PricedParts, parts_add_up
 
 
 class PolicyState(models.TextChoices):
@@ -23,10 +23,11 @@ class CancellationReason(models.TextChoices):
     OTHER = "other"
 
 
-class Policy(Stateful):
+class Policy(PricedParts, Stateful):
     """The contract issued when a quote is paid; its id is the quote's id.
 
-    Cover, premium and currency are copied from the quote, never recomputed.
+    Cover, premium (with its parts) and currency are copied from the quote, never recomputed;
+    an endorsement changes cover and the annual premium from its effective date.
     """
 
     State = PolicyState
@@ -106,6 +107,7 @@ class Policy(Stateful):
             models.CheckConstraint(
                 condition=Q(state__in=PolicyState.values), name="policy_state_valid"
             ),
+            parts_add_up("premium", "policy_premium_parts"),
         ]
 
     def __str__(self) -> str:
@@ -144,10 +146,13 @@ class Policy(Stateful):
     def lapse_reason(self, state: str) -> str:
         return self.cancellation_reason if state == PolicyState.CANCELLED else "term ended"
 
-    def show_payments(self, *payments: "Payment") -> "Policy":
-        """Attach the payments a service has just read or written, oldest first, so that
+    def show(self, *, payments: list["Payment"], endorsements: list["Endorsement"]) -> "Policy":
+        """Attach the payments and endorsements a service has just read or written, so that
         rendering the policy reads nothing again (as a prefetch would have)."""
-        self._prefetched_objects_cache = {"payments": sorted(payments, key=lambda p: p.pk)}
+        self._prefetched_objects_cache = {
+            "payments": sorted(payments, key=lambda p: p.pk),
+            "endorsements": sorted(endorsements, key=lambda e: e.pk),
+        }
         return self
 
     @property
@@ -165,12 +170,13 @@ class Policy(Stateful):
         return None
 
 
-class Payment(Stateful):
-    """Money for a policy: exactly one charge, and at most one refund when it is cancelled.
+class Payment(PricedParts, Stateful):
+    """Money for a policy: the charge that issued it, a charge or refund for each change of
+    cover, and a refund when it is cancelled; each with its parts.
 
     A charge is pending until paid (an invoice) or succeeds at once (a card); a pending one is
-    cancelled with its policy, a succeeded one is refunded in part or whole. A refund succeeds
-    when made.
+    cancelled with its policy. A refund succeeds when made and marks the charges it repays,
+    oldest first, partially refunded or refunded.
     """
 
     class Kind(models.TextChoices):
@@ -225,13 +231,8 @@ class Payment(Stateful):
             models.Index(fields=["kind", "created_at"], name="payment_kind_created_idx"),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["policy"], condition=Q(kind="charge"), name="payment_one_charge_per_policy"
-            ),
-            models.UniqueConstraint(
-                fields=["policy"], condition=Q(kind="refund"), name="payment_one_refund_per_policy"
-            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            parts_add_up("amount", "payment_amount_parts"),
         ]
 
     def __str__(self) -> str:
@@ -240,3 +241,38 @@ class Payment(Stateful):
     @property
     def label(self) -> str:
         return f"Payment {self.reference}"
+
+
+class Endorsement(models.Model):
+    """A change of a live policy's cover from `effective_date`, priced for the rest of the
+    term (see refunds.endorsement_change) and settled by `payment`, a charge or a refund."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="endorsements")
+    effective_date = models.DateField()
+    old_cover = models.DecimalField(**MONEY)
+    new_cover = models.DecimalField(**MONEY)
+    old_premium = models.DecimalField(**MONEY, help_text="The annual premium before.")
+    new_premium = models.DecimalField(**MONEY, help_text="The annual premium after.")
+    premium_change = models.DecimalField(
+        **MONEY, help_text="Charged for the rest of the term; negative when refunded."
+    )
+    payment = models.OneToOneField(
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="endorsement",
+        help_text="None when the change rounds to nothing.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(new_cover=F("old_cover")), name="endorsement_changes_cover"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_cover} to {self.new_cover} from {self.effective_date:%d-%m-%Y}"

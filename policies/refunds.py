@@ -1,19 +1,46 @@
-"""Refund arithmetic for a cancelled policy: pure Decimal functions, no ORM.
+"""Refund and endorsement arithmetic: pure Decimal functions of plain values, no ORM.
 
-Cover stops on the cancellation's effective date. The cooling-off period is the first
-`cooling_off_days` days of cover, the start day included. The whole premium is refunded when
-the cancellation is asked for within it and takes effect within it, not before the day it is
-asked for; otherwise the premium for the unused days (the effective date to the end date,
-both included) over the days of the term, rounded half-up once, never more than was paid.
+Cover stops on a cancellation's effective date. The cooling-off period is the first
+`cooling_off_days` days of cover, the start day included. A cancellation asked for within it
+and taking effect within it, not before the day it is asked for, refunds everything the
+customer paid, fees included. Otherwise it refunds the net premium and tax of the unused days
+(the effective date to the end date, both included) over the days of the term, each part
+rounded half-up once and never more than was paid for it; fees are kept. The partner's
+commission is clawed back in the same proportion.
 
 It is judged on the day of the request, never on a date the client chooses: a backdated
 cancellation (staff only) refunds at most the days it leaves uncovered.
+
+An endorsement changes the annual premium from its effective date: each part of the change
+is the difference between the new and the old annual part for the days from the effective
+date to the end date, over the days of the term, rounded half-up once.
 """
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from decimal import Decimal
 
-from quotes.pricing import minor_unit
+from quotes.pricing import PremiumParts, to_minor_unit
+
+
+@dataclass(frozen=True)
+class Refund:
+    """What a cancellation gives back: the customer's parts, and the partner's clawback."""
+
+    within_cooling_off: bool
+    net_premium: Decimal
+    tax: Decimal
+    fees: Decimal
+    commission_clawback: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return self.net_premium + self.tax + self.fees
+
+    @property
+    def parts(self) -> PremiumParts:
+        """As the parts of the refund payment (its commission is the clawback)."""
+        return PremiumParts(self.net_premium, self.tax, self.fees, self.commission_clawback)
 
 
 def in_cooling_off(
@@ -23,24 +50,58 @@ def in_cooling_off(
     return requested_on < ends and requested_on <= effective < ends
 
 
+def term_share(*, start: dt.date, end: dt.date, effective: dt.date) -> tuple[int, int]:
+    """The days from `effective` to `end` inclusive (none before the start counted twice),
+    and the days of the term."""
+    term_days = (end - start).days + 1
+    return min(term_days, max(0, (end - effective).days + 1)), term_days
+
+
 def cancellation_refund(
     *,
-    premium: Decimal,
+    paid: PremiumParts,
+    annual: PremiumParts,
     start: dt.date,
     end: dt.date,
     effective: dt.date,
     requested_on: dt.date,
     cooling_off_days: int,
     currency: str,
-) -> Decimal:
+) -> Refund:
+    """`paid`: what the customer has paid so far, net of refunds, by part (with the
+    commission earned on it); `annual`: the policy's current premium parts for a year."""
     if in_cooling_off(
         start=start,
         effective=effective,
         requested_on=requested_on,
         cooling_off_days=cooling_off_days,
     ):
-        return premium
-    term_days = (end - start).days + 1
-    unused_days = min(term_days, max(0, (end - effective).days + 1))
-    refund = (premium * unused_days / term_days).quantize(minor_unit(currency), ROUND_HALF_UP)
-    return min(refund, premium)
+        return Refund(True, paid.net_premium, paid.tax, paid.fees, paid.commission)
+    unused, term_days = term_share(start=start, end=end, effective=effective)
+
+    def share(part: str) -> Decimal:
+        amount = to_minor_unit(getattr(annual, part) * unused / term_days, currency)
+        return max(Decimal(0), min(amount, getattr(paid, part)))
+
+    kept_fees = to_minor_unit(Decimal(0), currency)
+    return Refund(False, share("net_premium"), share("tax"), kept_fees, share("commission"))
+
+
+def endorsement_change(
+    *,
+    old: PremiumParts,
+    new: PremiumParts,
+    start: dt.date,
+    end: dt.date,
+    effective: dt.date,
+    currency: str,
+) -> PremiumParts:
+    """The change of each part for the rest of the term: positive a charge, negative a
+    refund."""
+    remaining, term_days = term_share(start=start, end=end, effective=effective)
+
+    def change(part: str) -> Decimal:
+        difference = getattr(new, part) - getattr(old, part)
+        return to_minor_unit(difference * remaining / term_days, currency)
+
+    return PremiumParts(change("net_premium"), change("tax"), change("fees"), change("commission"))

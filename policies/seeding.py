@@ -20,7 +20,7 @@ from django.utils import timezone
 from customers.models import Customer, Partner
 from quotes import pricing
 from quotes.models import Product, Quote
-from quotes.services import product_bands
+from quotes.services import commission_rate, product_bands
 
 from .models import Payment, Policy
 from .refunds import cancellation_refund
@@ -146,6 +146,11 @@ def seed(*, customers: int, partners: list[Partner], seed_value: int = 7) -> dic
     today = timezone.localdate(now)
     products = list(Product.objects.active())
     bands = {product.pk: product_bands(product) for product in products}
+    commissions = {
+        (partner.pk, product.pk): commission_rate(partner_id=partner.pk, product=product)
+        for partner in partners
+        for product in products
+    }
     counts = {}
 
     people = [
@@ -178,28 +183,32 @@ def seed(*, customers: int, partners: list[Partner], seed_value: int = 7) -> dic
             created = now - dt.timedelta(days=rng.randint(0, validity - 1))
         elif state == Quote.State.EXPIRED:
             created = now - dt.timedelta(days=rng.randint(validity + 1, 700))
-        quotes.append(
-            Quote(
-                partner_id=person.partner_id,
-                customer=person,
-                product=product,
-                cover=product.default_cover,
-                premium=pricing.premium(
-                    cover=product.default_cover,
-                    rate_per_mille=band.rate_per_mille,
-                    minimum_premium=product.minimum_premium,
-                    currency=product.currency,
-                ),
-                currency=product.currency,
-                age_band=band.label,
-                rated_age=age,
-                rate_per_mille=band.rate_per_mille,
-                valid_until=created + dt.timedelta(days=product.quote_validity_days),
-                state=state,
-                created_at=created,
-                updated_at=created,
-            )
+        parts = pricing.premium_parts(
+            cover=product.default_cover,
+            rate_per_mille=band.rate_per_mille,
+            minimum_premium=product.minimum_premium,
+            tax_rate=product.tax_rate,
+            policy_fee=product.policy_fee,
+            commission_rate=commissions[person.partner_id, product.pk],
+            currency=product.currency,
         )
+        quote = Quote(
+            partner_id=person.partner_id,
+            customer=person,
+            product=product,
+            cover=product.default_cover,
+            premium=parts.premium,
+            currency=product.currency,
+            age_band=band.label,
+            rated_age=age,
+            rate_per_mille=band.rate_per_mille,
+            valid_until=created + dt.timedelta(days=product.quote_validity_days),
+            state=state,
+            created_at=created,
+            updated_at=created,
+        )
+        quote.set_parts(parts)
+        quotes.append(quote)
     steps = {
         Quote.State.QUOTED: [Quote.State.QUOTED],
         Quote.State.ACCEPTED: [Quote.State.QUOTED, Quote.State.ACCEPTED],
@@ -240,6 +249,7 @@ def seed(*, customers: int, partners: list[Partner], seed_value: int = 7) -> dic
             created_at=quote.created_at,
             updated_at=quote.created_at,
         )
+        policy.set_parts(quote)
         if state == Policy.State.ACTIVE and rng.random() < 0.06:
             policy.state = Policy.State.CANCELLED
             policy.cancellation_reason = "customer_request"
@@ -256,10 +266,13 @@ def seed(*, customers: int, partners: list[Partner], seed_value: int = 7) -> dic
             reference=payment_reference(),
             created_at=policy.created_at,
         )
+        charge.set_parts(policy)
         payments.append(charge)
         if policy.state == Policy.State.CANCELLED:
+            paid = pricing.PremiumParts.of(policy)
             refund = cancellation_refund(
-                premium=policy.premium,
+                paid=paid,
+                annual=paid,
                 start=start,
                 end=end,
                 effective=policy.cancelled_on,
@@ -267,24 +280,24 @@ def seed(*, customers: int, partners: list[Partner], seed_value: int = 7) -> dic
                 cooling_off_days=cooling_off[policy.product_id],
                 currency=policy.currency,
             )
-            if refund > Decimal(0):
-                whole = refund == charge.amount
+            if refund.amount > Decimal(0):
+                whole = refund.amount == charge.amount
                 charge.status = (
                     Payment.Status.REFUNDED if whole else Payment.Status.PARTIALLY_REFUNDED
                 )
-                payments.append(
-                    Payment(
-                        policy=policy,
-                        partner_id=policy.partner_id,
-                        kind=Payment.Kind.REFUND,
-                        amount=refund,
-                        currency=policy.currency,
-                        method=Payment.Method.CARD,
-                        status=Payment.Status.SUCCEEDED,
-                        reference=payment_reference(),
-                        created_at=now,
-                    )
+                repaid = Payment(
+                    policy=policy,
+                    partner_id=policy.partner_id,
+                    kind=Payment.Kind.REFUND,
+                    amount=refund.amount,
+                    currency=policy.currency,
+                    method=Payment.Method.CARD,
+                    status=Payment.Status.SUCCEEDED,
+                    reference=payment_reference(),
+                    created_at=now,
                 )
+                repaid.set_parts(refund.parts)
+                payments.append(repaid)
 
     def policy_changes(policy):
         issued = policy.created_at + dt.timedelta(minutes=3)

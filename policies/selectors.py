@@ -6,15 +6,24 @@ from django.db.models import Prefetch, QuerySet
 from customers.access import partner_of
 from quotes.models import Quote
 
-from .models import Payment, Policy
+from .models import Endorsement, Payment, Policy
+
+# The state a history entry shows for a change of cover; the policy itself stays active.
+ENDORSED = "endorsed"
 
 
 def policies_for_reading() -> QuerySet:
-    """Policies with what rendering one needs (customer, product, payments) and the state
-    each reads now; built per request, since that state depends on the day."""
+    """Policies with what rendering one needs (customer, product, payments, endorsements) and
+    the state each reads now; built per request, since that state depends on the day."""
     return (
         Policy.objects.select_related("customer", "product")
-        .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("id")))
+        .prefetch_related(
+            Prefetch("payments", queryset=Payment.objects.order_by("id")),
+            Prefetch(
+                "endorsements",
+                queryset=Endorsement.objects.select_related("payment").order_by("id"),
+            ),
+        )
         .with_current_state()
         .order_by("quote")
     )
@@ -31,9 +40,9 @@ def actor_name(user, *, viewer) -> str | None:
     return user.get_username() if viewer.is_staff else "staff"
 
 
-def _entry(record, *, viewer) -> dict:
+def _entry(record, *, viewer, state: str) -> dict:
     return {
-        "state": record.state,
+        "state": state,
         "at": record.history_date,
         "by": actor_name(record.history_user, viewer=viewer),
         "reason": record.history_change_reason or None,
@@ -44,7 +53,8 @@ def policy_history(policy: Policy, *, viewer) -> list[dict]:
     """The contract's states oldest first: the quote's, then the policy's.
 
     The quote's own `paid` state is left out: the policy's `active` entry stands for it.
-    Consecutive entries in the same state (edits that changed no state) are collapsed.
+    A change of cover shows as `endorsed`. Other consecutive entries in the same state (edits
+    that changed no state) are collapsed.
     """
     quote_records = (
         Quote.history.filter(id=policy.pk)
@@ -56,9 +66,17 @@ def policy_history(policy: Policy, *, viewer) -> list[dict]:
         "history_date", "history_id"
     )
     entries: list[dict] = []
-    for record in [*quote_records, *policy_records]:
+    for record in quote_records:
         if not entries or entries[-1]["state"] != record.state:
-            entries.append(_entry(record, viewer=viewer))
+            entries.append(_entry(record, viewer=viewer, state=record.state))
+    state = entries[-1]["state"] if entries else None
+    cover = None
+    for record in policy_records:
+        if cover is not None and record.cover != cover:
+            entries.append(_entry(record, viewer=viewer, state=ENDORSED))
+        elif record.state != state:
+            entries.append(_entry(record, viewer=viewer, state=record.state))
+        state, cover = record.state, record.cover
     return entries
 
 
@@ -72,6 +90,8 @@ def policy_story(policy: Policy, *, viewer) -> list[str]:
         if entry["state"] == Policy.State.CANCELLED and policy.cancellation_reason:
             reason = policy.get_cancellation_reason_display().lower()
             line += f', because "{reason}", from {policy.cancelled_on:%d-%m-%Y}'
+        if entry["state"] == ENDORSED:
+            line += f": {entry['reason']}"
         lines.append(line)
     for payment in policy.payments.order_by("id"):
         verb = "Refund" if payment.kind == Payment.Kind.REFUND else "Paid"

@@ -20,7 +20,11 @@ from .models import CancellationReason, Payment, Policy
 class PaymentSerializer(serializers.Serializer):
     reference = serializers.CharField(read_only=True)
     kind = serializers.ChoiceField(choices=Payment.Kind.choices, read_only=True)
-    amount = money_output()
+    amount = money_output(help_text="net_premium + tax + fees.")
+    net_premium = money_output()
+    tax = money_output()
+    fees = money_output()
+    commission = money_output(help_text="The partner's; on a refund, what is clawed back.")
     currency = serializers.CharField(read_only=True)
     method = serializers.ChoiceField(choices=Payment.Method.choices, read_only=True)
     status = serializers.ChoiceField(choices=Payment.Status.choices, read_only=True)
@@ -30,6 +34,25 @@ class PaymentSerializer(serializers.Serializer):
 PAYMENT_RENDERER = PaymentSerializer()
 
 
+class EndorsementSerializer(serializers.Serializer):
+    effective_date = StrictDateField(read_only=True)
+    old_cover = money_output()
+    new_cover = money_output()
+    old_premium = money_output(help_text="The annual premium before.")
+    new_premium = money_output(help_text="The annual premium after.")
+    premium_change = money_output(
+        help_text="Charged for the rest of the term; negative when refunded."
+    )
+    payment = serializers.CharField(
+        source="payment.reference",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The reference of the charge or refund that settled it.",
+    )
+    created_at = UTCDateTimeField()
+
+
 class PolicySerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk", read_only=True, help_text="Equals the quote's id.")
     number = serializers.CharField(read_only=True, help_text="The policy number.")
@@ -37,7 +60,14 @@ class PolicySerializer(serializers.Serializer):
     customer = CustomerSerializer(read_only=True)
     type = serializers.CharField(source="product.code", read_only=True, help_text="Product code.")
     cover = money_output()
-    premium = money_output()
+    premium = money_output(
+        help_text="The annual premium: net_premium + tax + fees (after any endorsement, the "
+        "current one)."
+    )
+    net_premium = money_output()
+    tax = money_output()
+    fees = money_output()
+    commission = money_output(help_text="The partner's share of the premium.")
     currency = serializers.CharField(read_only=True)
     start_date = StrictDateField(read_only=True)
     end_date = StrictDateField(read_only=True, help_text="Last day of cover, inclusive.")
@@ -65,25 +95,39 @@ class PolicySerializer(serializers.Serializer):
     renewal_quote = serializers.IntegerField(
         source="renewal_quote_id", read_only=True, allow_null=True
     )
-    payment = serializers.SerializerMethodField()
-    refund = serializers.SerializerMethodField()
+    payment = serializers.SerializerMethodField(help_text="The charge that issued the policy.")
+    refund = serializers.SerializerMethodField(help_text="The cancellation's refund.")
+    payments = serializers.SerializerMethodField(
+        help_text="Every charge and refund, oldest first, endorsements' included."
+    )
+    endorsements = EndorsementSerializer(many=True, read_only=True)
     created_at = UTCDateTimeField()
     updated_at = UTCDateTimeField()
 
     @extend_schema_field(PaymentSerializer(allow_null=True))
     def get_payment(self, policy):
-        return self._payment(policy, Payment.Kind.CHARGE)
+        found = next((p for p in policy.payments.all() if p.kind == Payment.Kind.CHARGE), None)
+        return self._render(found)
 
     @extend_schema_field(PaymentSerializer(allow_null=True))
     def get_refund(self, policy):
-        return self._payment(policy, Payment.Kind.REFUND)
+        settled_changes = {e.payment_id for e in policy.endorsements.all()}
+        refunds = (
+            p
+            for p in policy.payments.all()
+            if p.kind == Payment.Kind.REFUND and p.pk not in settled_changes
+        )
+        return self._render(next(refunds, None))
+
+    @extend_schema_field(PaymentSerializer(many=True))
+    def get_payments(self, policy):
+        return [self._render(payment) for payment in policy.payments.all()]
 
     @staticmethod
-    def _payment(policy, kind):
-        found = next((p for p in policy.payments.all() if p.kind == kind), None)
+    def _render(payment):
         # One serializer renders every payment: building one per payment deep-copies its
         # fields each time, most of a list's rendering.
-        return PAYMENT_RENDERER.to_representation(found) if found else None
+        return PAYMENT_RENDERER.to_representation(payment) if payment else None
 
 
 class HistoryEntrySerializer(serializers.Serializer):
@@ -122,4 +166,58 @@ class CancelInputSerializer(StrictInputSerializer):
         default="",
         max_length=REASON_MAX_LENGTH,
         help_text="Staff only, and required to backdate: why.",
+    )
+
+
+class RefundPartsSerializer(serializers.Serializer):
+    net_premium = money_output()
+    tax = money_output()
+    fees = money_output(help_text="Refunded only within the cooling-off period.")
+    commission_clawback = money_output(
+        help_text="The partner's commission taken back; not part of the refund."
+    )
+
+
+class CancellationQuoteSerializer(serializers.Serializer):
+    effective_date = StrictDateField(read_only=True)
+    refund = money_output(source="refund.amount", help_text="net_premium + tax + fees.")
+    currency = serializers.CharField(read_only=True)
+    within_cooling_off = serializers.BooleanField(
+        source="refund.within_cooling_off", read_only=True
+    )
+    parts = RefundPartsSerializer(source="refund", read_only=True)
+
+
+class CancellationQuoteInputSerializer(StrictInputSerializer):
+    effective_date = StrictDateField(
+        required=False, help_text="The first day without cover (today by default)."
+    )
+
+
+class PartsSerializer(serializers.Serializer):
+    premium = money_output(help_text="net_premium + tax + fees.")
+    net_premium = money_output()
+    tax = money_output()
+    fees = money_output()
+    commission = money_output()
+
+
+class EndorsementQuoteSerializer(serializers.Serializer):
+    effective_date = StrictDateField(read_only=True)
+    currency = serializers.CharField(read_only=True)
+    old_cover = money_output()
+    new_cover = money_output()
+    old_annual = PartsSerializer(source="old_parts", read_only=True)
+    new_annual = PartsSerializer(source="new_parts", read_only=True)
+    change = PartsSerializer(
+        read_only=True,
+        help_text="For the rest of the term: charged when positive, refunded when negative.",
+    )
+
+
+class EndorseInputSerializer(StrictInputSerializer):
+    cover = money_input(help_text="The new cover, within the product's limits.")
+    effective_date = StrictDateField(
+        required=False,
+        help_text="From when, within the term and not before today (today by default).",
     )

@@ -3,6 +3,7 @@ Every change of state goes through myproject.lifecycle."""
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -11,11 +12,19 @@ from django.utils import timezone
 
 from myproject.lifecycle import check_transition, transition
 from myproject.problems import Conflict
-from quotes.models import OPEN_STATES, Quote
-from quotes.services import Actor, lock_quote, quote_create
+from quotes.models import OPEN_STATES, PART_NAMES, Quote
+from quotes.pricing import PremiumParts, band_for_age
+from quotes.services import (
+    Actor,
+    check_cover,
+    lock_quote,
+    price,
+    product_bands,
+    quote_create,
+)
 
 from . import refunds
-from .models import Payment, Policy
+from .models import Endorsement, Payment, Policy
 
 
 def policy_term(start: dt.date) -> tuple[dt.date, dt.date]:
@@ -83,6 +92,7 @@ def policy_issue(
         end_date=end,
         state=Policy.State.ACTIVE,
     )
+    policy.set_parts(quote)
     policy._history_user = by
     charge = Payment(
         policy=policy,
@@ -98,6 +108,7 @@ def policy_issue(
         ),
         reference=payment_reference(),
     )
+    charge.set_parts(quote)
     charge._history_user = by
     try:
         with transaction.atomic():
@@ -108,7 +119,7 @@ def policy_issue(
             f"Quote {quote.pk} was paid by a request made at the same time.",
             code="concurrent_change",
         ) from exc
-    return policy.show_payments(charge)
+    return policy.show(payments=[charge], endorsements=[])
 
 
 # A policy may be renewed from this many days before its end date.
@@ -119,8 +130,35 @@ def lock_policy(policy_id: int) -> Policy:
     """Re-read a policy with its row locked until the surrounding transaction ends."""
     return (
         Policy.objects.select_for_update(of=("self",))
-        .select_related("product", "customer")
+        .select_related("product", "customer", "quote")
         .get(pk=policy_id)
+    )
+
+
+@dataclass(frozen=True)
+class CancellationQuote:
+    """What cancelling on `effective_date` would refund, as asked for today."""
+
+    effective_date: dt.date
+    currency: str
+    refund: refunds.Refund
+
+
+def policy_cancellation_quote(
+    *,
+    policy_id: int,
+    effective_date: dt.date | None = None,
+    by: Actor = None,
+    now: dt.datetime | None = None,
+) -> CancellationQuote:
+    """What `policy_cancel` would refund on `effective_date` if asked now, changing nothing;
+    refused exactly where the cancellation would be (a note aside)."""
+    now = now or timezone.now()
+    policy = Policy.objects.select_related("product").get(pk=policy_id)
+    effective = _check_cancellable(policy, effective_date, by=by, now=now)
+    payments = list(policy.payments.order_by("id"))
+    return CancellationQuote(
+        effective, policy.currency, _refund(policy, payments, effective, now=now)
     )
 
 
@@ -145,11 +183,12 @@ def policy_cancel(
     now = now or timezone.now()
     today = timezone.localdate(now)
     policy = lock_policy(policy_id)
-    # State first: an ended or cancelled policy is a conflict whatever the date.
-    check_transition(policy, Policy.State.CANCELLED, now=now)
-    _refuse_scheduled_cancellation(policy)
-    effective = effective_date or max(today, policy.start_date)
-    _check_effective_date(policy, effective, note=note, by=by, today=today)
+    effective = _check_cancellable(policy, effective_date, by=by, now=now)
+    staff = by is not None and by.is_staff
+    if note and not staff:
+        raise ValidationError({"note": "Only the insurer's staff add a note."})
+    if effective < today and not note:
+        raise ValidationError({"note": "Say why the cancellation is backdated."})
     policy.cancellation_reason = reason
     policy.cancellation_note = note
     policy.cancelled_on = effective
@@ -161,44 +200,133 @@ def policy_cancel(
         policy._change_reason = f"{reason}, from {effective:%d-%m-%Y}"
         policy.save(update_fields=[*cancellation, "updated_at"])
     _decline_open_renewal(policy, by=by, now=now)
-    charge = Payment.objects.select_for_update().get(policy=policy, kind=Payment.Kind.CHARGE)
-    if charge.status == Payment.Status.PENDING:
-        transition(charge, Payment.Status.CANCELLED, by=by, reason="policy cancelled")
-        return policy.show_payments(charge)
-    amount = refunds.cancellation_refund(
-        premium=charge.amount,
+    payments = lock_payments(policy)
+    refund = _refund(policy, payments, effective, now=now)
+    for payment in payments:
+        if payment.status == Payment.Status.PENDING:
+            transition(payment, Payment.Status.CANCELLED, by=by, reason="policy cancelled")
+    if refund.amount > 0:
+        payments.append(_pay(policy, payments, -refund.parts, by=by))
+    return policy.show(
+        payments=payments, endorsements=list(policy.endorsements.select_related("payment"))
+    )
+
+
+def _shown(policy: Policy, payments: list[Payment]) -> Policy:
+    """The policy ready to render with the payments just read or written, and its
+    endorsements."""
+    return policy.show(
+        payments=payments, endorsements=list(policy.endorsements.select_related("payment"))
+    )
+
+
+def lock_payments(policy: Policy) -> list[Payment]:
+    """A policy's payments, oldest first, locked with it (after it, as every writer does)."""
+    return list(Payment.objects.select_for_update().filter(policy=policy).order_by("id"))
+
+
+def paid_parts(payments: list[Payment]) -> PremiumParts:
+    """What the customer has paid so far, net of refunds, by part (pending charges are not
+    paid; a refund's commission is the partner's clawback)."""
+    total = dict.fromkeys(PART_NAMES, Decimal(0))
+    for payment in payments:
+        if payment.kind == Payment.Kind.REFUND:
+            sign = -1
+        elif payment.status in MONEY_TAKEN:
+            sign = 1
+        else:
+            continue
+        for name in PART_NAMES:
+            total[name] += sign * getattr(payment, name)
+    return PremiumParts(**total)
+
+
+# The states of a charge whose money the insurer received.
+MONEY_TAKEN = (
+    Payment.Status.SUCCEEDED,
+    Payment.Status.PARTIALLY_REFUNDED,
+    Payment.Status.REFUNDED,
+)
+
+
+def _refund(
+    policy: Policy, payments: list[Payment], effective: dt.date, *, now: dt.datetime
+) -> refunds.Refund:
+    return refunds.cancellation_refund(
+        paid=paid_parts(payments),
+        annual=PremiumParts.of(policy),
         start=policy.start_date,
         end=policy.end_date,
         effective=effective,
-        requested_on=today,
+        requested_on=timezone.localdate(now),
         cooling_off_days=policy.product.cooling_off_days,
         currency=policy.currency,
     )
-    if amount > 0:
-        refund = Payment(
-            policy=policy,
-            partner_id=policy.partner_id,
-            kind=Payment.Kind.REFUND,
-            amount=amount,
-            currency=charge.currency,
-            method=charge.method,
-            status=Payment.Status.SUCCEEDED,
-            reference=payment_reference(),
-        )
-        refund._history_user = by
-        refund.save(force_insert=True)
-        refunded = (
-            Payment.Status.REFUNDED
-            if amount == charge.amount
-            else Payment.Status.PARTIALLY_REFUNDED
-        )
-        transition(charge, refunded, by=by, reason=f"refund {refund.reference}")
-        return policy.show_payments(charge, refund)
-    return policy.show_payments(charge)
+
+
+def _pay(policy: Policy, payments: list[Payment], parts: PremiumParts, *, by: Actor) -> Payment:
+    """Settle a change of what the customer owes, `parts` (positive: a charge; negative: a
+    refund, then marking the charges it repays), by the method of the policy's first charge.
+    It succeeds at once."""
+    kind = Payment.Kind.CHARGE if parts.premium > 0 else Payment.Kind.REFUND
+    if kind == Payment.Kind.REFUND:
+        parts = -parts  # a refund's amount and parts are what goes back, as positive sums
+    payment = Payment(
+        policy=policy,
+        partner_id=policy.partner_id,
+        kind=kind,
+        amount=parts.premium,
+        currency=policy.currency,
+        method=payments[0].method,
+        status=Payment.Status.SUCCEEDED,
+        reference=payment_reference(),
+    )
+    payment.set_parts(parts)
+    payment._history_user = by
+    payment.save(force_insert=True)
+    if kind == Payment.Kind.REFUND:
+        _mark_refunded_charges([*payments, payment], by=by, reason=f"refund {payment.reference}")
+    return payment
+
+
+def _mark_refunded_charges(payments: list[Payment], *, by: Actor, reason: str) -> None:
+    """Refunds repay the charges oldest first: each one fully repaid reads `refunded`, the
+    one partly repaid `partially_refunded`."""
+    left = sum(p.amount for p in payments if p.kind == Payment.Kind.REFUND)
+    for charge in payments:
+        if charge.kind != Payment.Kind.CHARGE or charge.status not in MONEY_TAKEN:
+            continue
+        repaid = min(left, charge.amount)
+        left -= repaid
+        if repaid == charge.amount:
+            status = Payment.Status.REFUNDED
+        elif repaid > 0:
+            status = Payment.Status.PARTIALLY_REFUNDED
+        else:
+            break
+        if charge.status != status:
+            transition(charge, status, by=by, reason=reason)
+
+
+def _check_cancellable(
+    policy: Policy, effective_date: dt.date | None, *, by: Actor, now: dt.datetime
+) -> dt.date:
+    """The effective date of a cancellation the policy allows (409) on a date the rules
+    allow (400): within the term, and before today for staff only."""
+    today = timezone.localdate(now)
+    # State first: an ended or cancelled policy is a conflict whatever the date.
+    check_transition(policy, Policy.State.CANCELLED, now=now)
+    _refuse_scheduled_cancellation(policy)
+    effective = effective_date or max(today, policy.start_date)
+    _check_in_term(policy, effective)
+    if effective < today and not (by is not None and by.is_staff):
+        raise ValidationError({"effective_date": "A cancellation cannot take effect before today."})
+    return effective
 
 
 def _refuse_scheduled_cancellation(policy: Policy) -> None:
-    """An active policy with a cancellation ahead is not cancelled again, nor renewed."""
+    """An active policy with a cancellation ahead is not cancelled again, nor renewed or
+    changed."""
     if policy.cancelled_on is not None:
         raise Conflict(
             f"Policy {policy.number} is cancelled from {policy.cancelled_on:%d-%m-%Y}.",
@@ -207,9 +335,7 @@ def _refuse_scheduled_cancellation(policy: Policy) -> None:
         )
 
 
-def _check_effective_date(
-    policy: Policy, effective: dt.date, *, note: str, by: Actor, today: dt.date
-) -> None:
+def _check_in_term(policy: Policy, effective: dt.date) -> None:
     if not policy.start_date <= effective <= policy.end_date:
         raise ValidationError(
             {
@@ -217,13 +343,6 @@ def _check_effective_date(
                 f"{policy.end_date:%d-%m-%Y}, the policy's term."
             }
         )
-    staff = by is not None and by.is_staff
-    if effective < today and not staff:
-        raise ValidationError({"effective_date": "A cancellation cannot take effect before today."})
-    if note and not staff:
-        raise ValidationError({"note": "Only the insurer's staff add a note."})
-    if effective < today and not note:
-        raise ValidationError({"note": "Say why the cancellation is backdated."})
 
 
 def _decline_open_renewal(policy: Policy, *, by: Actor, now: dt.datetime) -> None:
@@ -284,3 +403,128 @@ def policy_renew(*, policy_id: int, by: Actor = None, now: dt.datetime | None = 
     policy._change_reason = f"renewal quoted: {quote.pk}"
     policy.save(update_fields=["renewal_quote", "updated_at"])
     return quote
+
+
+@dataclass(frozen=True)
+class EndorsementQuote:
+    """A change of cover priced: the new annual parts, and what the rest of the term costs
+    (positive) or gives back (negative), part by part."""
+
+    effective_date: dt.date
+    currency: str
+    old_cover: Decimal
+    new_cover: Decimal
+    old_parts: PremiumParts
+    new_parts: PremiumParts
+    change: PremiumParts
+
+
+def policy_endorsement_quote(
+    *,
+    policy_id: int,
+    cover: Decimal,
+    effective_date: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> EndorsementQuote:
+    """What `policy_endorse` would charge or refund, changing nothing."""
+    now = now or timezone.now()
+    policy = Policy.objects.select_related("product", "quote").get(pk=policy_id)
+    return _price_endorsement(policy, list(policy.payments.all()), cover, effective_date, now)
+
+
+@transaction.atomic
+def policy_endorse(
+    *,
+    policy_id: int,
+    cover: Decimal,
+    effective_date: dt.date | None = None,
+    by: Actor = None,
+    now: dt.datetime | None = None,
+) -> Policy:
+    """Change an active policy's cover from `effective_date` (today by default; within the
+    term, not before today), repriced at the product's current rates for the age band it
+    was rated in, and settle the difference for the rest of the term at once: a charge or a
+    refund by the policy's payment method. The policy's premium and parts become the new
+    annual ones, which a later cancellation refunds from."""
+    now = now or timezone.now()
+    policy = lock_policy(policy_id)
+    payments = lock_payments(policy)
+    priced = _price_endorsement(policy, payments, cover, effective_date, now)
+    payment = None
+    if priced.change.premium != 0:
+        payment = _pay(policy, payments, priced.change, by=by)
+        payments.append(payment)
+    Endorsement.objects.create(
+        policy=policy,
+        effective_date=priced.effective_date,
+        old_cover=priced.old_cover,
+        new_cover=priced.new_cover,
+        old_premium=priced.old_parts.premium,
+        new_premium=priced.new_parts.premium,
+        premium_change=priced.change.premium,
+        payment=payment,
+    )
+    policy.cover = priced.new_cover
+    policy.premium = priced.new_parts.premium
+    policy.set_parts(priced.new_parts)
+    policy._history_user = by
+    policy._change_reason = (
+        f"cover {priced.old_cover} to {priced.new_cover} from {priced.effective_date:%d-%m-%Y}"
+    )
+    policy.save(update_fields=["cover", "premium", *PART_NAMES, "updated_at"])
+    return policy.show(
+        payments=payments, endorsements=list(policy.endorsements.select_related("payment"))
+    )
+
+
+def _price_endorsement(
+    policy: Policy,
+    payments: list[Payment],
+    cover: Decimal,
+    effective_date: dt.date | None,
+    now: dt.datetime,
+) -> EndorsementQuote:
+    today = timezone.localdate(now)
+    state = policy.state_at(now)
+    if state != Policy.State.ACTIVE:
+        raise Conflict(
+            f"Policy {policy.number} is {state}; only an active policy's cover can change.",
+            code="invalid_transition",
+            state=state,
+        )
+    _refuse_scheduled_cancellation(policy)
+    if any(p.status == Payment.Status.PENDING for p in payments):
+        raise Conflict(
+            f"Policy {policy.number} has an unpaid invoice; its cover can change once it is paid.",
+            code="payment_pending",
+        )
+    product = policy.product
+    if cover == policy.cover:
+        raise ValidationError({"cover": f"The policy already covers {cover} {policy.currency}."})
+    check_cover(product, cover)
+    effective = effective_date or max(today, policy.start_date)
+    _check_in_term(policy, effective)
+    if effective < today:
+        raise ValidationError({"effective_date": "A change of cover cannot start before today."})
+    rated_age = policy.quote.rated_age
+    band = band_for_age(product_bands(product), rated_age)
+    if band is None:
+        raise Conflict(
+            f"{product.name} no longer has a rate for age {rated_age}; ask the insurer.",
+            code="product_unavailable",
+        )
+    old = PremiumParts.of(policy)
+    # The policy fee is charged once per policy: a change of cover does not charge it again.
+    repriced = price(
+        product, cover=cover, rate_per_mille=band.rate_per_mille, partner_id=policy.partner_id
+    )
+    new = replace(repriced, fees=policy.fees)
+    change = refunds.endorsement_change(
+        old=old,
+        new=new,
+        start=policy.start_date,
+        end=policy.end_date,
+        effective=effective,
+        currency=policy.currency,
+    )
+    return EndorsementQuote(effective, policy.currency, policy.cover, cover, old, new, change)

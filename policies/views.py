@@ -15,6 +15,10 @@ from .models import Policy
 from .selectors import policies_for_reading, policy_history
 from .serializers import (
     CancelInputSerializer,
+    CancellationQuoteInputSerializer,
+    CancellationQuoteSerializer,
+    EndorseInputSerializer,
+    EndorsementQuoteSerializer,
     HistoryEntrySerializer,
     PaymentInputSerializer,
     PolicySerializer,
@@ -42,7 +46,8 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
         summary="Read a policy's state history",
         description=(
             "The contract's states oldest first (quoted, accepted, active, ...), each with "
-            "when it happened and who made the change."
+            "when it happened and who made the change. A change of cover appears as "
+            "`endorsed` (the policy itself stays active), its reason saying what changed."
         ),
         responses={200: HistoryEntrySerializer(many=True)},
         filters=False,
@@ -61,7 +66,10 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
             "not before today). A later date schedules the cancellation: the policy stays "
             "active until then and shows `cancels_on`. Asked for and taking effect within the "
             "product's cooling-off period (`cooling_off_days` from the start), the whole "
-            "premium is refunded; otherwise the unused days pro rata. The refund is paid at "
+            "premium is refunded, fees included; otherwise the net premium and tax of the "
+            "unused days pro rata, and fees are kept. The partner's commission is clawed back "
+            "in the same proportion. `GET cancellation-quote` tells the same refund "
+            "beforehand. The refund is paid at "
             "once and appears as `refund`; a pending invoice is cancelled instead, refunding "
             "nothing. An open renewal quote is declined. A cancelled or expired policy, or one "
             "with a cancellation already scheduled, gives 409."
@@ -87,6 +95,89 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
             policy_id=policy.pk, **params.validated_data, by=acting_user(request)
         )
         return Response(PolicySerializer(policy).data)
+
+    @extend_schema(
+        summary="What cancelling would refund",
+        description=(
+            "Answers, changing nothing, what `cancel` would refund on `effective_date` (today "
+            "by default) if asked now: the refund is the sum of its parts' net premium, tax "
+            "and fees; the commission clawback is the partner's, not the customer's. Gives "
+            "409 where `cancel` would be refused, and 400 on a date it would refuse."
+        ),
+        parameters=[CancellationQuoteInputSerializer],
+        responses={200: CancellationQuoteSerializer, 409: CONFLICT},
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="cancellation-quote",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def cancellation_quote(self, request, **kwargs):
+        policy = self.get_object()
+        params = CancellationQuoteInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        quote = services.policy_cancellation_quote(
+            policy_id=policy.pk, **params.validated_data, by=acting_user(request)
+        )
+        return Response(CancellationQuoteSerializer(quote).data)
+
+    @extend_schema(
+        summary="Change a policy's cover (endorse)",
+        description=(
+            "Changes an active policy's cover from `effective_date` (today by default; within "
+            "the term, not before today), priced at the product's current rates for the age "
+            "band the policy was rated in. The difference between the new and old annual "
+            "premium parts, for the days from the effective date to the end date over the days "
+            "of the term, is charged (or refunded, when cover goes down) at once by the "
+            "policy's payment method and listed in `payments`; the change is listed in "
+            "`endorsements` and in the history as `endorsed`. The policy fee is not charged "
+            "again. A cancelled or expired policy, one with a cancellation ahead or an unpaid "
+            "invoice gives 409; a cover outside the product's limits, or the same cover, 400."
+        ),
+        request=EndorseInputSerializer,
+        examples=[
+            OpenApiExample("More cover from today", request_only=True, value={"cover": "75000.00"})
+        ],
+        responses={200: PolicySerializer, 409: CONFLICT},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def endorse(self, request, **kwargs):
+        policy = self.get_object()
+        params = EndorseInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        policy = services.policy_endorse(
+            policy_id=policy.pk, **params.validated_data, by=acting_user(request)
+        )
+        return Response(PolicySerializer(policy).data)
+
+    @extend_schema(
+        summary="What a change of cover would cost",
+        description=(
+            "Prices `endorse` with the same `cover` and `effective_date`, changing nothing: "
+            "the annual parts before and after, and the change for the rest of the term."
+        ),
+        parameters=[EndorseInputSerializer],
+        responses={200: EndorsementQuoteSerializer, 409: CONFLICT},
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="endorsement-quote",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def endorsement_quote(self, request, **kwargs):
+        policy = self.get_object()
+        params = EndorseInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        quote = services.policy_endorsement_quote(policy_id=policy.pk, **params.validated_data)
+        return Response(EndorsementQuoteSerializer(quote).data)
 
     @extend_schema(
         summary="Quote the renewal of a policy",

@@ -6,7 +6,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from myproject.admin import run_action
 
 from . import services
-from .models import AgeBand, Product, Quote
+from .models import PART_NAMES, AgeBand, Commission, Product, Quote
+
+
+def parts_after_premium(names: list[str], total: str = "premium") -> list[str]:
+    """Field names with a price's parts shown right after its total, as staff read them."""
+    rest = [name for name in names if name not in PART_NAMES]
+    at = rest.index(total) + 1
+    return [*rest[:at], *PART_NAMES, *rest[at:]]
 
 
 class AgeBandFormSet(BaseInlineFormSet):
@@ -42,12 +49,22 @@ class AgeBandInline(admin.TabularInline):
     extra = 0
 
 
+class CommissionInline(admin.TabularInline):
+    """Partners paid a different commission on this product than their default."""
+
+    model = Commission
+    extra = 0
+
+
 @admin.register(Product)
 class ProductAdmin(SimpleHistoryAdmin):
-    list_display = ("code", "name", "currency", "min_age", "max_age", "is_active")
+    """A change of rates prices new quotes only: quotes and policies keep their price."""
+
+    list_display = ("code", "name", "currency", "tax_rate", "policy_fee", "min_age", "max_age")
+    list_display += ("is_active",)
     list_filter = ("is_active", "currency")
     search_fields = ("code", "name")
-    inlines = [AgeBandInline]
+    inlines = [AgeBandInline, CommissionInline]
     readonly_fields = ("created_at", "updated_at")
 
 
@@ -61,7 +78,7 @@ class QuoteAdmin(SimpleHistoryAdmin):
     list_select_related = ("customer", "product")
     show_full_result_count = False
     raw_id_fields = ("customer",)
-    readonly_fields = [field.name for field in Quote._meta.fields]
+    readonly_fields = parts_after_premium([field.name for field in Quote._meta.fields])
     actions = ["accept_quotes", "decline_quotes"]
 
     def has_add_permission(self, request):

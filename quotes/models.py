@@ -1,8 +1,9 @@
 import datetime as dt
+from decimal import Decimal
 
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 
 from myproject.history import tracked
 from myproject.lifecycle import LifecycleQuerySet, Stateful
@@ -10,6 +11,9 @@ from myproject.problems import Conflict
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 POSITIVE = [MinValueValidator(0)]
+# A percentage, as "5.00" for 5 %.
+PERCENT = {"max_digits": 5, "decimal_places": 2}
+PERCENTAGE = [MinValueValidator(0), MaxValueValidator(100)]
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code.")
 
 
@@ -30,7 +34,18 @@ class Product(models.Model):
     default_cover = models.DecimalField(**MONEY, validators=POSITIVE)
     min_age = models.PositiveSmallIntegerField()
     max_age = models.PositiveSmallIntegerField()
-    minimum_premium = models.DecimalField(**MONEY, validators=POSITIVE)
+    minimum_premium = models.DecimalField(
+        **MONEY, validators=POSITIVE, help_text="The least net premium, before tax and fees."
+    )
+    tax_rate = models.DecimalField(
+        **PERCENT,
+        default=0,
+        validators=PERCENTAGE,
+        help_text="Insurance premium tax, percent of the net premium.",
+    )
+    policy_fee = models.DecimalField(
+        **MONEY, default=0, validators=POSITIVE, help_text="Charged once per policy."
+    )
     quote_validity_days = models.PositiveSmallIntegerField(default=30)
     cooling_off_days = models.PositiveSmallIntegerField(
         default=14, help_text="Cancellations in the first days of cover refund the whole premium."
@@ -94,6 +109,62 @@ class AgeBand(models.Model):
         return f"{self.min_age}-{self.max_age}"
 
 
+class Commission(models.Model):
+    """A partner's commission on one product, percent of the net premium; without one the
+    partner's own default rate applies."""
+
+    partner = models.ForeignKey(
+        "customers.Partner", on_delete=models.CASCADE, related_name="commissions"
+    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="commissions")
+    rate = models.DecimalField(**PERCENT, validators=PERCENTAGE, help_text="Percent.")
+
+    history = tracked()
+
+    class Meta:
+        ordering = ["partner", "product"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "product"], name="commission_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate} %"
+
+
+class PricedParts(models.Model):
+    """A price and what it is made of, each part rounded once (see pricing.py); quotes,
+    policies and payments carry one. `premium` is what the customer pays, the sum of the
+    net premium, tax and fees; `commission` is the partner's share of it."""
+
+    net_premium = models.DecimalField(**MONEY, help_text="Before tax and fees.")
+    tax = models.DecimalField(**MONEY)
+    fees = models.DecimalField(**MONEY)
+    commission = models.DecimalField(**MONEY, help_text="The partner's, out of the premium.")
+
+    class Meta:
+        abstract = True
+
+    def set_parts(self, parts) -> None:
+        """Copy a pricing.PremiumParts, or another priced row's parts."""
+        for name in PART_NAMES:
+            setattr(self, name, getattr(parts, name))
+
+
+PART_NAMES = ("net_premium", "tax", "fees", "commission")
+
+
+def parts_add_up(total: str, name: str) -> models.CheckConstraint:
+    """The total is the sum of the parts the customer pays. SQLite computes with binary
+    floats (145.40 + 7.27 is not 152.67 there), so the check allows a thousandth either way:
+    for amounts of two places that is still exact equality."""
+    parts = F("net_premium") + F("tax") + F("fees")
+    slack = Value(Decimal("0.001"))
+    return models.CheckConstraint(
+        condition=Q(**{f"{total}__gte": parts - slack, f"{total}__lte": parts + slack}),
+        name=name,
+    )
+
+
 class QuoteState(models.TextChoices):
     QUOTED = "quoted"
     ACCEPTED = "accepted"
@@ -106,7 +177,7 @@ class QuoteState(models.TextChoices):
 OPEN_STATES = (QuoteState.QUOTED, QuoteState.ACCEPTED)
 
 
-class Quote(Stateful):
+class Quote(PricedParts, Stateful):
     """A priced offer to one customer. The premium is fixed when priced, never recomputed."""
 
     State = QuoteState
@@ -158,6 +229,7 @@ class Quote(Stateful):
         constraints = [
             models.CheckConstraint(condition=Q(cover__gt=0), name="quote_cover_positive"),
             models.CheckConstraint(condition=Q(premium__gt=0), name="quote_premium_positive"),
+            parts_add_up("premium", "quote_premium_parts"),
             models.CheckConstraint(
                 condition=Q(state__in=QuoteState.values), name="quote_state_valid"
             ),

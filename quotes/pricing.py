@@ -1,7 +1,12 @@
 """Premium arithmetic: pure functions of plain values, no ORM and no request.
 
-premium = max(minimum_premium, cover / 1000 x rate_per_mille), rounded half-up once, at the
-end, to the currency's minor unit.
+A premium is made of parts, each rounded half-up once to the currency's minor unit:
+- net premium = max(minimum_premium, cover / 1000 x rate_per_mille);
+- tax = the net premium x the product's tax rate (a percentage);
+- fees = the product's policy fee;
+- commission = the net premium x the partner's commission rate, the partner's share, which
+  the customer does not pay on top.
+The premium, what the customer pays, is the sum of the rounded net premium, tax and fees.
 """
 
 import datetime as dt
@@ -15,6 +20,7 @@ MINOR_UNIT_EXCEPTIONS = {
     "LYD": 3, "OMR": 3, "PYG": 0, "TND": 3, "UGX": 0, "VND": 0, "XAF": 0, "XOF": 0,
 }  # fmt: skip
 PER_MILLE = Decimal(1000)
+PERCENT = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -42,8 +48,49 @@ def minor_unit(currency: str) -> Decimal:
     return Decimal(1).scaleb(-MINOR_UNIT_EXCEPTIONS.get(currency, 2))
 
 
-def premium(
-    *, cover: Decimal, rate_per_mille: Decimal, minimum_premium: Decimal, currency: str
-) -> Decimal:
-    risk_premium = cover / PER_MILLE * rate_per_mille
-    return max(minimum_premium, risk_premium).quantize(minor_unit(currency), ROUND_HALF_UP)
+def to_minor_unit(amount: Decimal, currency: str) -> Decimal:
+    """Half-up (away from zero), and never "-0.00"."""
+    rounded = amount.quantize(minor_unit(currency), ROUND_HALF_UP)
+    return rounded if rounded else abs(rounded)
+
+
+@dataclass(frozen=True)
+class PremiumParts:
+    """What a price is made of, each part already rounded; `premium` is what the customer
+    pays, the sum of the parts they pay."""
+
+    net_premium: Decimal
+    tax: Decimal
+    fees: Decimal
+    commission: Decimal
+
+    @property
+    def premium(self) -> Decimal:
+        return self.net_premium + self.tax + self.fees
+
+    def __neg__(self) -> "PremiumParts":
+        return PremiumParts(-self.net_premium, -self.tax, -self.fees, -self.commission)
+
+    @classmethod
+    def of(cls, priced) -> "PremiumParts":
+        """The parts a priced object (a quote, a policy, a payment) carries."""
+        return cls(priced.net_premium, priced.tax, priced.fees, priced.commission)
+
+
+def premium_parts(
+    *,
+    cover: Decimal,
+    rate_per_mille: Decimal,
+    minimum_premium: Decimal,
+    tax_rate: Decimal,
+    policy_fee: Decimal,
+    commission_rate: Decimal,
+    currency: str,
+) -> PremiumParts:
+    net = to_minor_unit(max(minimum_premium, cover / PER_MILLE * rate_per_mille), currency)
+    return PremiumParts(
+        net_premium=net,
+        tax=to_minor_unit(net * tax_rate / PERCENT, currency),
+        fees=to_minor_unit(policy_fee, currency),
+        commission=to_minor_unit(net * commission_rate / PERCENT, currency),
+    )

@@ -45,7 +45,14 @@ class ProductSerializer(serializers.Serializer):
     default_cover = money_output()
     min_age = serializers.IntegerField(read_only=True)
     max_age = serializers.IntegerField(read_only=True)
-    minimum_premium = money_output()
+    minimum_premium = money_output(help_text="The least net premium, before tax and fees.")
+    tax_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        read_only=True,
+        help_text='Tax on the net premium, percent ("5.00" for 5 %).',
+    )
+    policy_fee = money_output(help_text="Charged once per policy.")
     quote_validity_days = serializers.IntegerField(read_only=True)
     bands = AgeBandSerializer(many=True, read_only=True)
 
@@ -56,7 +63,13 @@ class QuoteSerializer(serializers.Serializer):
     type = serializers.CharField(source="product.code", read_only=True, help_text="Product code.")
     product = serializers.IntegerField(source="product_id", read_only=True)
     cover = money_output()
-    premium = money_output()
+    premium = money_output(help_text="What the customer pays: net_premium + tax + fees.")
+    net_premium = money_output(help_text="Band rate x cover, at least the minimum premium.")
+    tax = money_output(help_text="At the product's tax rate, on the net premium.")
+    fees = money_output(help_text="The product's policy fee.")
+    commission = money_output(
+        help_text="The partner's share of the premium, on the net premium (not on top of it)."
+    )
     currency = serializers.CharField(read_only=True)
     age_band = serializers.CharField(read_only=True)
     rated_age = serializers.IntegerField(read_only=True)

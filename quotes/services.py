@@ -7,14 +7,16 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, Partner
 from myproject.lifecycle import transition
 from myproject.problems import Conflict
 
 from . import pricing
-from .models import Product, Quote
+from .models import Commission, Product, Quote
 
 Actor = AbstractBaseUser | None
 
@@ -24,6 +26,45 @@ def product_bands(product: Product) -> list[pricing.Band]:
         pricing.Band(band.min_age, band.max_age, band.rate_per_mille)
         for band in product.bands.all()
     ]
+
+
+def check_cover(product: Product, cover: Decimal) -> None:
+    """A cover within the product's limits, else a 400 on `cover`."""
+    if not product.min_cover <= cover <= product.max_cover:
+        raise ValidationError(
+            {
+                "cover": f"Cover for {product.code} must be between {product.min_cover} and "
+                f"{product.max_cover} {product.currency}."
+            }
+        )
+
+
+def commission_rate(*, partner_id: int, product: Product) -> Decimal:
+    """The partner's commission on the product, percent: its rate for that product if it has
+    one, else its default. One query."""
+    for_product = Commission.objects.filter(partner=OuterRef("pk"), product=product)
+    return (
+        Partner.objects.filter(pk=partner_id)
+        .annotate(rate=Coalesce(Subquery(for_product.values("rate")[:1]), "commission_rate"))
+        .values_list("rate", flat=True)
+        .get()
+    )
+
+
+def price(
+    product: Product, *, cover: Decimal, rate_per_mille: Decimal, partner_id: int
+) -> pricing.PremiumParts:
+    """The parts of a year's premium for `cover` at a band rate, at the product's and the
+    partner's current rates."""
+    return pricing.premium_parts(
+        cover=cover,
+        rate_per_mille=rate_per_mille,
+        minimum_premium=product.minimum_premium,
+        tax_rate=product.tax_rate,
+        policy_fee=product.policy_fee,
+        commission_rate=commission_rate(partner_id=partner_id, product=product),
+        currency=product.currency,
+    )
 
 
 @transaction.atomic
@@ -47,13 +88,7 @@ def quote_create(
     """
     now = now or timezone.now()
     cover = product.default_cover if cover is None else cover
-    if not product.min_cover <= cover <= product.max_cover:
-        raise ValidationError(
-            {
-                "cover": f"Cover for {product.code} must be between {product.min_cover} and "
-                f"{product.max_cover} {product.currency}."
-            }
-        )
+    check_cover(product, cover)
     age = pricing.age_on(customer.dob, rated_on or timezone.localdate(now))
     band = pricing.band_for_age(product_bands(product), age)
     if not product.min_age <= age <= product.max_age or band is None:
@@ -67,12 +102,10 @@ def quote_create(
         raise ValidationError(
             {"age_band": f"The customer is {age}, in age band {band.label}, not {age_band}."}
         )
-    premium = pricing.premium(
-        cover=cover,
-        rate_per_mille=band.rate_per_mille,
-        minimum_premium=product.minimum_premium,
-        currency=product.currency,
+    parts = price(
+        product, cover=cover, rate_per_mille=band.rate_per_mille, partner_id=customer.partner_id
     )
+    premium = parts.premium
     if quoted_premium is not None and quoted_premium != premium:
         raise Conflict(
             f"The premium is {premium} {product.currency}, not {quoted_premium}; "
@@ -96,6 +129,7 @@ def quote_create(
         rate_per_mille=band.rate_per_mille,
         valid_until=valid_until,
     )
+    quote.set_parts(parts)
     # The service chose every value (the constraints hold by construction, the related rows
     # were read above): check the fields alone, without a query per foreign key and check.
     quote.full_clean(exclude=["partner", "customer", "product"], validate_constraints=False)

@@ -36,14 +36,18 @@ def queries(api, method: str, path: str, body=None) -> int:
 READS = {
     "/api/v1/customers/": 2,  # count (bounded), page
     "/api/v1/customers/?page=2&page_size=1": 3,  # count, the page's keys, its rows
-    "/api/v1/policies/?page=2&page_size=1": 4,
+    "/api/v1/policies/?page=2&page_size=1": 5,
     "/api/v1/search?name=sto": 2,
     "/api/v1/search?policy_type=personal-accident": 3,  # + the product code
     "/api/v1/quotes/": 2,
     "/api/v1/quotes/?state=paid&type=personal-accident": 3,  # + the product code
-    "/api/v1/policies/": 3,  # count, page, payments
-    "/api/v1/policies/?customer_id={customer}": 3,
-    "/api/v1/policies/{policy}/": 2,  # the policy, its payments
+    "/api/v1/policies/": 4,  # count, page, payments, endorsements
+    "/api/v1/policies/?customer_id={customer}": 4,
+    "/api/v1/policies/{policy}/": 3,  # the policy, its payments, its endorsements
+    # the policy (scoped), the policy with its product, its payments
+    "/api/v1/policies/{policy}/cancellation-quote/": 3,
+    # the policy (scoped), with its product and quote, its payments, the bands, commission
+    "/api/v1/policies/{policy}/endorsement-quote/?cover=60000.00": 5,
     "/api/v1/policies/{policy}/history/": 3,  # the policy, quote history, policy history
     "/api/v1/quotes/{policy}/": 1,
     "/api/v1/customers/{customer}/": 1,
@@ -74,15 +78,20 @@ def test_a_larger_page_runs_no_more_queries(api, partner, path):
 WRITES = [
     # customer and its history
     ("post", "/api/v1/create_customer/", lambda ids: BODY, 2),
-    # the customer, the product, its bands; quote and history
-    ("post", "/api/v1/quotes/", lambda ids: {"customer": ids["customer"], "type": TYPE}, 5),
+    # the customer, the product, its bands, the commission rate; quote and history
+    ("post", "/api/v1/quotes/", lambda ids: {"customer": ids["customer"], "type": TYPE}, 6),
     # the quote (scoped), locked; state and history
     ("post", "/api/v1/quotes/{quote}/accept/", lambda ids: {}, 4),
     # the quote, a renewal?, locked quote; state, history; policy, history; charge, history
     ("post", "/api/v1/quotes/{quote}/pay/", lambda ids: {}, 9),
     # the policy, locked; state, history; the charge, locked; refund, history; charge
     # state, history
-    ("post", "/api/v1/policies/{quote}/cancel/", lambda ids: {"reason": "other"}, 9),
+    # the policy, locked; its payments, locked; the bands, the commission rate; the
+    # endorsement, the charge and their history; the policy and its history; the endorsements
+    ("post", "/api/v1/policies/{quote}/endorse/", lambda ids: {"cover": "60000.00"}, 12),
+    # the policy, locked; state, history; the payments, locked; refund, history; for each
+    # charge it repays (here the first and the endorsement's) state, history; endorsements
+    ("post", "/api/v1/policies/{quote}/cancel/", lambda ids: {"reason": "other"}, 12),
     ("post", "/api/v1/quotes/{other}/decline/", lambda ids: {"reason": "no"}, 4),
 ]
 BODY = {"first_name": "Joe", "last_name": "Root", "dob": "30-12-1990"}

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 
 from policies.models import Payment
@@ -107,11 +109,14 @@ def test_staff_export_the_selected_policies_as_csv(admin_client, policy):
 def test_a_partner_added_in_admin_gets_its_own_user(admin_client):
     from customers.models import Partner
 
-    admin_client.post("/admin/customers/partner/add/", {"name": "Acme Brokers"})
+    admin_client.post(
+        "/admin/customers/partner/add/", {"name": "Acme Brokers", "commission_rate": "12.50"}
+    )
 
     partner = Partner.objects.get(name="Acme Brokers")
     assert partner.user.username == "partner-acme-brokers"
     assert not partner.user.has_usable_password()
+    assert partner.commission_rate == Decimal("12.50")
 
 
 def test_tokens_are_listed_by_owner_with_a_short_prefix(admin_client, api, partner):

@@ -222,7 +222,7 @@ def test_listing_policies_takes_a_fixed_number_of_queries(
     for _ in range(8):
         paid_policy(CustomerFactory(dob=born_years_ago(33)), personal_accident)
 
-    with django_assert_max_num_queries(AUTH_QUERIES + 3):  # count, page, payments
+    with django_assert_max_num_queries(AUTH_QUERIES + 4):  # count, page, payments, changes
         assert len(api.get("/api/v1/policies/").json()["results"]) == 8
 
 

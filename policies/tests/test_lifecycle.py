@@ -13,6 +13,7 @@ from policies.models import Payment, Policy
 from policies.refunds import cancellation_refund
 from policies.services import policy_cancel, policy_issue, policy_term
 from quotes.models import Quote
+from quotes.pricing import PremiumParts
 from quotes.services import quote_accept, quote_create
 
 pytestmark = pytest.mark.django_db
@@ -170,15 +171,17 @@ def test_a_later_cancellation_refunds_the_unused_days(api, customer, personal_ac
         format="json",
     )
 
+    paid = PremiumParts(Decimal("100.00"), Decimal(0), Decimal(0), Decimal(0))
     expected = cancellation_refund(
-        premium=Decimal("100.00"),
+        paid=paid,
+        annual=paid,
         start=policy.start_date,
         end=policy.end_date,
         effective=effective,
         requested_on=TODAY(),
         cooling_off_days=14,
         currency="AED",
-    )
+    ).amount
     assert response.status_code == 200
     assert Decimal(response.json()["refund"]["amount"]) == expected
     assert Decimal("0") < expected < Decimal("100.00")

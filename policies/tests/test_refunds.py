@@ -3,16 +3,23 @@ from decimal import Decimal
 
 import pytest
 
-from policies.refunds import cancellation_refund
+from policies.refunds import cancellation_refund, endorsement_change
+from quotes.pricing import PremiumParts
 
 PREMIUM = Decimal("100.00")
+ZERO = Decimal("0.00")
 
 
-def refund(start, end, effective, cooling_off_days=14, premium=PREMIUM, requested_on=None):
+def net_only(premium: Decimal) -> PremiumParts:
+    return PremiumParts(premium, ZERO, ZERO, ZERO)
+
+
+def refund_of(start, end, effective, *, annual, paid=None, cooling_off_days=14, requested_on=None):
     """The refund of a cancellation asked for on `requested_on` (by default the day it takes
-    effect, as a partner's must)."""
+    effect, as a partner's must) of a policy whose annual parts were all paid."""
     return cancellation_refund(
-        premium=premium,
+        paid=paid or annual,
+        annual=annual,
         start=start,
         end=end,
         effective=effective,
@@ -20,6 +27,18 @@ def refund(start, end, effective, cooling_off_days=14, premium=PREMIUM, requeste
         cooling_off_days=cooling_off_days,
         currency="AED",
     )
+
+
+def refund(start, end, effective, cooling_off_days=14, premium=PREMIUM, requested_on=None):
+    """The amount refunded for a premium that is all net premium."""
+    return refund_of(
+        start,
+        end,
+        effective,
+        annual=net_only(premium),
+        cooling_off_days=cooling_off_days,
+        requested_on=requested_on,
+    ).amount
 
 
 YEAR_2026 = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))  # 365 days
@@ -96,3 +115,78 @@ def test_a_cancellation_asked_for_in_cooling_off_but_dated_after_it_is_pro_rata(
     )
 
     assert asked_day_2_for_day_200 == Decimal("45.48")  # 166 of 365 days -> 45.479... -> 45.48
+
+
+# Critical illness in the sample catalogue: net 100.00, 5 % tax, a 15.00 fee, 10 % commission.
+WITH_PARTS = PremiumParts(PREMIUM, Decimal("5.00"), Decimal("15.00"), Decimal("10.00"))
+
+
+def test_within_cooling_off_everything_is_refunded_fees_included_and_commission_clawed_back():
+    start, end = YEAR_2026
+
+    result = refund_of(start, end, start + dt.timedelta(days=3), annual=WITH_PARTS)
+
+    assert result.within_cooling_off
+    assert (result.net_premium, result.tax, result.fees) == (
+        PREMIUM,
+        Decimal("5.00"),
+        Decimal("15.00"),
+    )
+    assert result.amount == Decimal("120.00")
+    assert result.commission_clawback == Decimal("10.00")
+
+
+def test_after_cooling_off_net_premium_and_tax_are_pro_rata_and_fees_are_kept():
+    start, end = YEAR_2026
+
+    # 1 July: 184 unused days of 365
+    result = refund_of(start, end, dt.date(2026, 7, 1), annual=WITH_PARTS)
+
+    assert not result.within_cooling_off
+    assert result.net_premium == Decimal("50.41")  # 50.410...
+    assert result.tax == Decimal("2.52")  # 5.00 x 184 / 365 = 2.520...
+    assert result.fees == ZERO
+    assert result.amount == Decimal("52.93")
+    assert result.commission_clawback == Decimal("5.04")  # 10.00 x 184 / 365 = 5.041...
+
+
+def test_no_part_refunds_more_than_was_paid_for_it():
+    start, end = YEAR_2026
+    # A year's parts of 300.00 net, of which only 120.00 was paid (say after a down change).
+    paid = PremiumParts(Decimal("120.00"), Decimal("1.00"), ZERO, Decimal("3.00"))
+    annual = PremiumParts(Decimal("300.00"), Decimal("15.00"), ZERO, Decimal("30.00"))
+
+    result = refund_of(start, end, dt.date(2026, 2, 1), annual=annual, paid=paid)
+
+    assert result.net_premium == Decimal("120.00")
+    assert result.tax == Decimal("1.00")
+    assert result.commission_clawback == Decimal("3.00")
+
+
+def test_an_endorsement_charges_the_difference_for_the_rest_of_the_term_part_by_part():
+    start, end = YEAR_2026
+    old = PremiumParts(Decimal("100.00"), Decimal("5.00"), Decimal("15.00"), Decimal("10.00"))
+    new = PremiumParts(Decimal("150.00"), Decimal("7.50"), Decimal("15.00"), Decimal("15.00"))
+
+    # 2 July: 183 remaining days of 365
+    change = endorsement_change(
+        old=old, new=new, start=start, end=end, effective=dt.date(2026, 7, 2), currency="AED"
+    )
+
+    assert change.net_premium == Decimal("25.07")  # 50 x 183 / 365 = 25.068...
+    assert change.tax == Decimal("1.25")  # 2.50 x 183 / 365 = 1.253...
+    assert change.fees == ZERO
+    assert change.commission == Decimal("2.51")  # 5 x 183 / 365 = 2.506...
+    assert change.premium == Decimal("26.32")
+
+
+def test_a_lower_cover_gives_a_negative_change_rounded_half_away_from_zero():
+    start, end = LEAP_TERM  # 366 days
+    old, new = net_only(Decimal("100.01")), net_only(ZERO)
+
+    # 183 of 366 days is exactly half: -50.005 -> -50.01, the mirror of a charge
+    change = endorsement_change(
+        old=old, new=new, start=start, end=end, effective=dt.date(2027, 8, 31), currency="AED"
+    )
+
+    assert change.net_premium == Decimal("-50.01")

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from quotes.pricing import Band, age_on, band_for_age, minor_unit, premium
+from quotes.pricing import Band, age_on, band_for_age, minor_unit, premium_parts, to_minor_unit
 
 PERSONAL_ACCIDENT = [
     Band(18, 29, Decimal("1.60")),
@@ -60,13 +60,28 @@ def test_25_and_55_year_olds_pay_different_rates():
     )
 
 
-def price(cover: str, rate: str, minimum: str = "50.00", currency: str = "AED") -> Decimal:
-    return premium(
+def parts(
+    cover: str,
+    rate: str,
+    minimum: str = "50.00",
+    currency: str = "AED",
+    tax: str = "0",
+    fee: str = "0",
+    commission: str = "0",
+):
+    return premium_parts(
         cover=Decimal(cover),
         rate_per_mille=Decimal(rate),
         minimum_premium=Decimal(minimum),
+        tax_rate=Decimal(tax),
+        policy_fee=Decimal(fee),
+        commission_rate=Decimal(commission),
         currency=currency,
     )
+
+
+def price(cover: str, rate: str, minimum: str = "50.00", currency: str = "AED") -> Decimal:
+    return parts(cover, rate, minimum, currency).premium
 
 
 def test_premium_is_cover_per_thousand_times_the_rate():
@@ -94,3 +109,40 @@ def test_premium_is_a_decimal_at_the_currency_minor_unit():
     assert price("50000", "2.3333", currency="JPY", minimum="0") == Decimal("117")
     assert price("50000", "2.33333", currency="KWD", minimum="0") == Decimal("116.667")
     assert minor_unit("AED") == Decimal("0.01")
+
+
+def test_without_tax_fee_or_commission_the_premium_is_the_net_premium():
+    result = parts("50000.00", "2.00")
+    assert result.net_premium == result.premium == Decimal("100.00")
+    assert result.tax == result.fees == result.commission == Decimal("0.00")
+
+
+def test_tax_and_commission_are_percentages_of_the_net_premium():
+    result = parts("50000.00", "2.00", tax="5.00", fee="15.00", commission="12.50")
+    assert result.net_premium == Decimal("100.00")
+    assert result.tax == Decimal("5.00")
+    assert result.fees == Decimal("15.00")
+    assert result.commission == Decimal("12.50")
+    # the partner's commission comes out of what the customer pays, not on top of it
+    assert result.premium == Decimal("120.00")
+
+
+def test_each_part_is_rounded_half_up_and_the_premium_is_their_sum():
+    # net 33.335 -> 33.34; tax 5% of 33.34 = 1.667 -> 1.67 (not 5% of 33.335 = 1.66675);
+    # commission 7.5% of 33.34 = 2.5005 -> 2.50
+    result = parts("10000.00", "3.3335", minimum="0", tax="5", fee="2.005", commission="7.5")
+    assert result.net_premium == Decimal("33.34")
+    assert result.tax == Decimal("1.67")
+    assert result.fees == Decimal("2.01")
+    assert result.commission == Decimal("2.50")
+    assert result.premium == Decimal("37.02")
+
+
+def test_parts_are_at_the_currency_minor_unit():
+    result = parts("50000", "2.3333", currency="JPY", minimum="0", tax="10")
+    assert (result.net_premium, result.tax) == (Decimal("117"), Decimal("12"))
+    assert result.premium.as_tuple().exponent == 0
+
+
+def test_a_negative_amount_rounding_to_nothing_is_zero_not_minus_zero():
+    assert str(to_minor_unit(Decimal("-0.004"), "AED")) == "0.00"
