@@ -21,12 +21,18 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import models, transaction
 from django.db.models import Case, F, Q, Value, When
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .metrics import TRANSITIONS
 from .problems import Conflict
 
 log = logging.getLogger("myproject.lifecycle")
+
+# Sent after every change of state is saved, in its transaction, with `instance`, `source`,
+# `target`, `by` and `lapse` (whether time made it, through expire_due): how apps write the
+# events partners are told of (myproject.webhooks) whoever made the change.
+transitioned = Signal()
 
 # The lookups a lapse condition may use, with SQL's meaning (a comparison with NULL fails).
 _LOOKUPS = {
@@ -152,10 +158,12 @@ def transition(
     reason: str | None = None,
     fields: Iterable[str] = (),
     now: dt.datetime | None = None,
+    lapse: bool = False,
 ) -> Stateful:
     """Move a locked row to `to` if allowed, saving the state and `fields` (other columns the
     caller changed with it) and recording who and why in its history."""
     check_transition(obj, to, now=now)
+    source = obj.stored_state
     log.info(
         "transition",
         extra={
@@ -169,12 +177,14 @@ def transition(
     )
     TRANSITIONS.labels(obj._meta.label, to).inc()
     setattr(obj, obj.STATE_FIELD, to)
+    obj.__dict__.pop("current_state", None)  # read before the change
     obj._history_user = by
     obj._change_reason = reason
     update_fields = [obj.STATE_FIELD, *fields]
     if any(field.name == "updated_at" for field in obj._meta.concrete_fields):
         update_fields.append("updated_at")
     obj.save(update_fields=update_fields)
+    transitioned.send(type(obj), instance=obj, source=source, target=to, by=by, lapse=lapse)
     return obj
 
 
@@ -198,7 +208,7 @@ def expire_due(
                     .order_by("pk")[:batch_size]
                 )
                 for obj in batch:
-                    transition(obj, state, reason=obj.lapse_reason(state), now=now)
+                    transition(obj, state, reason=obj.lapse_reason(state), now=now, lapse=True)
             recorded += len(batch)
             if len(batch) < batch_size:
                 break

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "myproject",
     "customers",
     "quotes",
@@ -248,6 +251,18 @@ else:
         }
     }
 
+# Background work (Django's Tasks API): the database queue by default, which every worker
+# (`manage.py db_worker`, any number on any machine) shares through the database; for larger
+# deployments TASKS_BACKEND=django_tasks_rq.RQBackend queues on Redis (REDIS_URL), worked by
+# `manage.py rqworker default`. Every task runs on the one `default` queue.
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
+RQ_SHOW_ADMIN_LINK = False
+
+# Webhooks: only https URLs on public addresses, unless local development and tests allow
+# http://127.0.0.1:<port> and http://localhost:<port>.
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Insurance distribution API",
     "DESCRIPTION": (
@@ -280,7 +295,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "policies.models.Payment.Method",
         "CancellationReasonEnum": "policies.models.CancellationReason",
         "PaymentStatusEnum": "policies.models.Payment.Status",
-        "OfferUnavailableCodeEnum": "quotes.services.UNAVAILABLE_CODES",
+        "OfferUnavailableCodeEnum": "quotes.models.UNAVAILABLE_CODES",
     },
 }
 

@@ -30,7 +30,15 @@ class ApiRoot(APIView):
                 "schema": request.build_absolute_uri("/api/schema/"),
                 "resources": {
                     name: request.build_absolute_uri(f"/api/v1/{name}/")
-                    for name in ("customers", "products", "offers", "quotes", "policies")
+                    for name in (
+                        "customers",
+                        "products",
+                        "offers",
+                        "quotes",
+                        "policies",
+                        "events",
+                        "webhook-endpoints",
+                    )
                 },
             }
         )
@@ -45,6 +53,7 @@ resources = [
     path("", include("quotes.urls")),  # products/, quotes/, quotes/<id>/decline/, offers/
     # policies/..., and quotes/<id>/pay/, served by policies: paying issues a policy.
     path("", include("policies.urls")),
+    path("", include("myproject.webhooks.urls")),  # events/, webhook-endpoints/
 ]
 
 # The two published client contracts (the seed README's and the assessment's), adapted onto

@@ -34,6 +34,10 @@ class PaymentSerializer(serializers.Serializer):
 PAYMENT_RENDERER = PaymentSerializer()
 
 
+class PaymentEventSerializer(PaymentSerializer):
+    policy = serializers.IntegerField(source="policy_id", read_only=True)
+
+
 class EndorsementSerializer(serializers.Serializer):
     effective_date = StrictDateField(read_only=True)
     old_cover = money_output()

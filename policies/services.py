@@ -24,6 +24,7 @@ from quotes.services import (
 )
 
 from . import refunds
+from .events import payment_event, policy_event, renewal_event
 from .models import Endorsement, Payment, Policy
 
 
@@ -119,7 +120,10 @@ def policy_issue(
             f"Quote {quote.pk} was paid by a request made at the same time.",
             code="concurrent_change",
         ) from exc
-    return policy.show(payments=[charge], endorsements=[])
+    policy.show(payments=[charge], endorsements=[])
+    policy_event("policy.issued", policy)
+    payment_event(charge)
+    return policy
 
 
 # A policy may be renewed from this many days before its end date.
@@ -207,9 +211,10 @@ def policy_cancel(
             transition(payment, Payment.Status.CANCELLED, by=by, reason="policy cancelled")
     if refund.amount > 0:
         payments.append(_pay(policy, payments, -refund.parts, by=by))
-    return policy.show(
-        payments=payments, endorsements=list(policy.endorsements.select_related("payment"))
-    )
+    _shown(policy, payments)
+    if effective <= today:  # a scheduled one is told on its day (see events.py)
+        policy_event("policy.cancelled", policy)
+    return policy
 
 
 def _shown(policy: Policy, payments: list[Payment]) -> Policy:
@@ -286,6 +291,7 @@ def _pay(policy: Policy, payments: list[Payment], parts: PremiumParts, *, by: Ac
     payment.save(force_insert=True)
     if kind == Payment.Kind.REFUND:
         _mark_refunded_charges([*payments, payment], by=by, reason=f"refund {payment.reference}")
+    payment_event(payment)
     return payment
 
 
@@ -402,6 +408,7 @@ def policy_renew(*, policy_id: int, by: Actor = None, now: dt.datetime | None = 
     policy._history_user = by
     policy._change_reason = f"renewal quoted: {quote.pk}"
     policy.save(update_fields=["renewal_quote", "updated_at"])
+    renewal_event(policy, quote)
     return quote
 
 
@@ -472,9 +479,9 @@ def policy_endorse(
         f"cover {priced.old_cover} to {priced.new_cover} from {priced.effective_date:%d-%m-%Y}"
     )
     policy.save(update_fields=["cover", "premium", *PART_NAMES, "updated_at"])
-    return policy.show(
-        payments=payments, endorsements=list(policy.endorsements.select_related("payment"))
-    )
+    _shown(policy, payments)
+    policy_event("policy.endorsed", policy)
+    return policy
 
 
 def _price_endorsement(

@@ -165,6 +165,10 @@ def parts_add_up(total: str, name: str) -> models.CheckConstraint:
     )
 
 
+# Why an offer could not quote a product for a customer.
+UNAVAILABLE_CODES = ("age_out_of_range", "cover_out_of_range")
+
+
 class QuoteState(models.TextChoices):
     QUOTED = "quoted"
     ACCEPTED = "accepted"

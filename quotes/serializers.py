@@ -14,8 +14,7 @@ from myproject.http.fields import (
     id_field,
 )
 
-from .models import Product, Quote
-from .services import UNAVAILABLE_CODES
+from .models import UNAVAILABLE_CODES, Product, Quote
 
 
 def money_input(**kwargs) -> MoneyField:

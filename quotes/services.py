@@ -16,6 +16,7 @@ from myproject.lifecycle import transition
 from myproject.problems import Conflict
 
 from . import pricing
+from .events import quote_event
 from .models import Commission, Product, Quote
 
 Actor = AbstractBaseUser | None
@@ -135,11 +136,8 @@ def quote_create(
     quote.full_clean(exclude=["partner", "customer", "product"], validate_constraints=False)
     quote._history_user = by
     quote.save()
+    quote_event("quote.created", quote)
     return quote
-
-
-# Why an offer could not quote a product for a customer.
-UNAVAILABLE_CODES = ("age_out_of_range", "cover_out_of_range")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from knox.models import AuthToken
 from conftest import client_with_token
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory, partner_token
+from myproject.webhooks.models import WebhookEndpoint
+from myproject.webhooks.services import endpoint_create
 from policies.models import Payment, Policy
 from policies.services import policy_issue
 from quotes.models import Quote
@@ -73,13 +75,22 @@ def test_every_api_route_refuses_anonymous_callers(anonymous, route, method):
 
 
 @pytest.fixture
-def partner_a_objects(customer, personal_accident):
-    """Partner A's customer, an accepted quote, and an issued policy."""
+def partner_a_objects(partner, customer, personal_accident, settings):
+    """Partner A's customer, an accepted quote, an issued policy and a webhook endpoint."""
     accepted = quote_accept(quote_id=quote_create(customer=customer, product=personal_accident).pk)
     paid = quote_create(customer=customer, product=personal_accident)
     quote_accept(quote_id=paid.pk)
     policy = policy_issue(quote_id=paid.pk)
-    return {"customers": customer.pk, "quotes": accepted.pk, "policies": policy.pk}
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    endpoint = endpoint_create(
+        owner_id=partner.user_id, url="http://127.0.0.1:9/hooks", events=["*"]
+    )
+    return {
+        "customers": customer.pk,
+        "quotes": accepted.pk,
+        "policies": policy.pk,
+        "webhook-endpoints": endpoint.pk,
+    }
 
 
 SHARED = {"products"}  # the catalogue is shared by every partner
@@ -105,11 +116,12 @@ def test_another_partners_objects_are_not_found_on_any_detail_route(
     assert response.status_code == 404
     assert Quote.objects.get(pk=partner_a_objects["quotes"]).state == Quote.State.ACCEPTED
     assert Policy.objects.count() == 1
+    assert WebhookEndpoint.objects.get().is_active
 
 
 def test_lists_and_search_show_only_the_callers_own_data(api, other_api, partner_a_objects):
     customer_id = partner_a_objects["customers"]
-    for path in ["customers/", "search/", "quotes/", "policies/"]:
+    for path in ["customers/", "search/", "quotes/", "policies/", "events/", "webhook-endpoints/"]:
         assert other_api.get(f"/api/v1/{path}").json()["results"] == [], path
         assert api.get(f"/api/v1/{path}").json()["count"] >= 1, path
     assert other_api.get("/api/v1/quotes/", {"customer": customer_id}).json()["results"] == []

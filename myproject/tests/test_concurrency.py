@@ -4,13 +4,17 @@ They run on SQLite (a file database, writers queue) and on PostgreSQL (row locks
 """
 
 import threading
+import time
 
 import pytest
 from django.db import IntegrityError, connections
+from werkzeug import Response
 
 from conftest import born_years_ago, client_with_token
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory, PartnerFactory, partner_token
+from myproject.webhooks.models import Attempt, Delivery
+from myproject.webhooks.services import deliver, endpoint_create
 from policies.models import Payment, Policy
 from quotes.models import Product, Quote
 from quotes.services import quote_accept, quote_create
@@ -174,3 +178,28 @@ def test_two_customers_with_one_reference_at_once_make_one_and_a_409(token_and_q
 
     assert sorted(statuses) == [201, 409]
     assert Customer.objects.filter(external_ref="R-1").count() == 1
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    return ("127.0.0.1", 0)
+
+
+def test_two_workers_never_deliver_the_same_try_twice(token_and_quote, httpserver, settings):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    # A receiver slow enough that the two workers' tries would overlap.
+    httpserver.expect_request("/hooks").respond_with_handler(
+        lambda request: (time.sleep(0.3), Response("ok"))[1]
+    )
+    _, quote = token_and_quote
+    endpoint_create(owner_id=quote.partner.user_id, url=httpserver.url_for("/hooks"), events=["*"])
+    quote_accept(quote_id=quote.pk)  # quote.accepted, delivered below by two workers at once
+    delivery = Delivery.objects.get()
+
+    attempts = at_once(*[lambda: deliver(delivery.pk) for _ in range(2)])
+
+    assert len(httpserver.log) == 1
+    assert sum(attempt is not None for attempt in attempts) == 1
+    assert Attempt.objects.count() == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.tries) == (Delivery.Status.DELIVERED, 1)

@@ -33,6 +33,13 @@ def test_the_openapi_schema_documents_every_route(client):
         "/api/v1/policies/",
         "/api/v1/policies/{id}/",
         "/api/v1/policies/{id}/history/",
+        "/api/v1/events/",
+        "/api/v1/webhook-endpoints/",
+        "/api/v1/webhook-endpoints/{id}/",
+        "/api/v1/webhook-endpoints/{id}/deliveries/",
+        "/api/v1/webhook-endpoints/{id}/disable/",
+        "/api/v1/webhook-endpoints/{id}/enable/",
+        "/api/v1/webhook-endpoints/{id}/rotate-secret/",
     } == paths
 
 

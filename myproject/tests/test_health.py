@@ -90,4 +90,6 @@ def test_the_root_leads_to_the_docs_and_the_api_root_to_its_resources(client, ap
         "offers",
         "quotes",
         "policies",
+        "events",
+        "webhook-endpoints",
     }

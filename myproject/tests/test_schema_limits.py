@@ -8,6 +8,7 @@ from django.db import models
 from drf_spectacular.generators import SchemaGenerator
 
 from customers.models import Customer
+from myproject.webhooks.models import WebhookEndpoint
 from policies.models import Policy
 from quotes.models import MONEY, Product, Quote
 
@@ -33,6 +34,7 @@ COLUMNS = {
     ("CancelInputRequest", "note"): Policy._meta.get_field("cancellation_note"),
     ("QuoteRestatementRequest", "state"): None,  # the seed's "state": "new", ignored
     ("LegacyPaymentInputRequest", "state"): None,
+    ("WebhookEndpointInputRequest", "url"): WebhookEndpoint._meta.get_field("url"),
 }
 
 

@@ -1,0 +1,98 @@
+import re
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..http.fields import StrictCharField, StrictInputSerializer, UTCDateTimeField
+from .models import Delivery
+from .registry import EVENT_TYPES
+
+EVERY_EVENT = "*"
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.CharField(source="uid", read_only=True, help_text="evt_...")
+    type = serializers.CharField(read_only=True)
+    created = UTCDateTimeField()
+    data = serializers.JSONField(read_only=True, help_text="The object as the API rendered it.")
+
+
+def event_schema(event_type: str) -> type[serializers.Serializer]:
+    """A serializer documenting one event type, its `data` as the API renders that object."""
+    data, description = EVENT_TYPES[event_type]
+    name = "".join(part.capitalize() for part in re.split(r"[._]", event_type)) + "Event"
+    kind = extend_schema_field(
+        {"type": "string", "pattern": f"^{re.escape(event_type)}$", "example": event_type}
+    )(type(f"{name}Type", (serializers.CharField,), {}))
+    return type(
+        name,
+        (EventSerializer,),
+        {
+            "__doc__": description,
+            "type": kind(read_only=True, help_text=f"Always `{event_type}`."),
+            "data": data(read_only=True),
+        },
+    )
+
+
+class EventTypeField(serializers.ChoiceField):
+    """An event type partners can subscribe to, or `*` for every one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=[EVERY_EVENT, *sorted(EVENT_TYPES)], **kwargs)
+
+
+class WebhookEndpointInputSerializer(StrictInputSerializer):
+    url = StrictCharField(
+        max_length=500,
+        help_text="https, on a public address (local development may allow "
+        "http://127.0.0.1:<port>).",
+    )
+    events = serializers.ListField(
+        child=EventTypeField(),
+        min_length=1,
+        max_length=50,
+        help_text='The event types to send, or ["*"] for every one.',
+    )
+
+    def validate_events(self, value):
+        return sorted(set(value))
+
+
+class WebhookEndpointSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.CharField(read_only=True)
+    events = serializers.ListField(child=serializers.CharField(), read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+    disabled_reason = serializers.CharField(
+        read_only=True, help_text="Why it was disabled, when it was."
+    )
+    failing_since = UTCDateTimeField(
+        allow_null=True, help_text="Deliveries have failed since then; five days disable it."
+    )
+    created_at = UTCDateTimeField()
+
+
+class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(
+        read_only=True,
+        help_text="whsec_...: verifies each delivery's signature. Shown here only; keep it.",
+    )
+
+
+class AttemptSerializer(serializers.Serializer):
+    at = UTCDateTimeField()
+    status_code = serializers.IntegerField(read_only=True, allow_null=True)
+    duration_ms = serializers.IntegerField(read_only=True)
+    response = serializers.CharField(read_only=True, help_text="Its first 200 characters.")
+    error = serializers.CharField(read_only=True, help_text="Why nothing came back, if so.")
+
+
+class DeliverySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    event = serializers.CharField(source="event.uid", read_only=True, help_text="evt_...")
+    type = serializers.CharField(source="event.type", read_only=True)
+    status = serializers.ChoiceField(choices=Delivery.Status.choices, read_only=True)
+    tries = serializers.IntegerField(read_only=True)
+    next_try_at = UTCDateTimeField(allow_null=True)
+    attempts = AttemptSerializer(many=True, read_only=True)

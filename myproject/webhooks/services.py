@@ -1,0 +1,243 @@
+"""Events and their delivery.
+
+`record` writes an event, and a delivery for each endpoint that wants it, in the caller's
+transaction; only once that commits is a task enqueued to send each one. Nothing is sent
+from inside a request. A delivery is tried by `deliver`, from a task: it claims the try with
+one conditional update (two workers never send the same try), posts the event signed to the
+Standard Webhooks specification, and records the attempt. Anything but a 2xx within
+TIMEOUT_SECONDS is retried on RETRY_DELAYS, with jitter, then marked failed; an endpoint
+failing for DISABLE_AFTER is disabled, saying why. Delivery is at least once: a receiver
+may see the same event id twice.
+"""
+
+import datetime as dt
+import json
+import random
+import time
+
+import urllib3
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from .models import Attempt, Delivery, Event, WebhookEndpoint, endpoint_secret
+from .safety import UnsafeURL, resolve
+from .serializers import EventSerializer
+
+# After each failed try, how long until the next (the Standard Webhooks senders' schedule).
+RETRY_DELAYS = [
+    dt.timedelta(seconds=5),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=30),
+    dt.timedelta(hours=2),
+    dt.timedelta(hours=5),
+    dt.timedelta(hours=10),
+    dt.timedelta(hours=10),
+]
+TIMEOUT_SECONDS = 10
+# A claimed try that has not finished after this long (its worker died) may be tried again.
+LEASE = dt.timedelta(seconds=TIMEOUT_SECONDS * 6)
+DISABLE_AFTER = dt.timedelta(days=5)
+RESPONSE_EXCERPT = 200
+USER_AGENT = "insurance-api-webhooks/1"
+
+
+def record(event_type: str, *, owner_id: int, data: dict) -> Event:
+    """Write an event in the current transaction, and a delivery for each active endpoint
+    of its owner that wants it; each is enqueued once the transaction commits."""
+    event = Event.objects.create(type=event_type, owner_id=owner_id, data=data)
+    endpoints = WebhookEndpoint.objects.filter(owner_id=owner_id, is_active=True)
+    for endpoint in endpoints:
+        if endpoint.wants(event_type):
+            delivery = Delivery.objects.create(endpoint=endpoint, event=event)
+            transaction.on_commit(lambda pk=delivery.pk: enqueue(pk))
+    return event
+
+
+def enqueue(delivery_id: int, *, run_after: dt.datetime | None = None) -> None:
+    from .tasks import deliver_webhook  # the task module imports this one
+
+    task = deliver_webhook.using(run_after=run_after) if run_after else deliver_webhook
+    task.enqueue(delivery_id)
+
+
+def endpoint_create(*, owner_id: int, url: str, events: list[str]) -> WebhookEndpoint:
+    check_url(url)
+    return WebhookEndpoint.objects.create(owner_id=owner_id, url=url, events=events)
+
+
+def check_url(url: str) -> None:
+    try:
+        resolve(url)
+    except UnsafeURL as exc:
+        raise ValidationError({"url": str(exc)}) from exc
+
+
+@transaction.atomic
+def endpoint_rotate_secret(*, endpoint_id: int) -> WebhookEndpoint:
+    """A new secret signs every delivery from now on; the old one stops at once."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+    endpoint.secret = endpoint_secret()
+    endpoint.save(update_fields=["secret", "updated_at"])
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_set_active(*, endpoint_id: int, active: bool, reason: str = "") -> WebhookEndpoint:
+    """Disable an endpoint (nothing more is sent to it, its pending deliveries fail), or
+    enable it again (it receives events from then on)."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+    endpoint.is_active = active
+    endpoint.disabled_reason = "" if active else reason
+    endpoint.failing_since = None
+    endpoint.save(update_fields=["is_active", "disabled_reason", "failing_since", "updated_at"])
+    return endpoint
+
+
+def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> Attempt | None:
+    """Try a delivery once if it is due and not claimed by another worker; None if not."""
+    now = now or timezone.now()
+    delivery = _claim(delivery_id, now)
+    if delivery is None:
+        return None
+    endpoint, event = delivery.endpoint, delivery.event
+    attempt = Attempt(delivery=delivery, at=now)
+    if not endpoint.is_active:
+        attempt.error = "endpoint disabled"
+        attempt.duration_ms = 0
+    else:
+        _post(endpoint, event, attempt)
+    attempt.save()
+    _settle(delivery, attempt, now=now)
+    return attempt
+
+
+def redeliver(*, delivery_id: int) -> Delivery:
+    """Staff: try a delivery again now, whatever became of it."""
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        delivery.status = Delivery.Status.PENDING
+        delivery.next_try_at = None
+        delivery.save(update_fields=["status", "next_try_at", "updated_at"])
+        transaction.on_commit(lambda: enqueue(delivery_id))
+    return delivery
+
+
+def enqueue_due(*, now: dt.datetime | None = None) -> int:
+    """Enqueue every pending delivery that is due: those whose task was lost (a crash
+    between commit and enqueue, a queue that was down) or whose worker died mid-try."""
+    now = now or timezone.now()
+    due = Delivery.objects.filter(status=Delivery.Status.PENDING).filter(
+        Q(next_try_at__isnull=True) | Q(next_try_at__lte=now)
+    )
+    count = 0
+    for delivery_id in due.values_list("pk", flat=True).iterator():
+        enqueue(delivery_id)
+        count += 1
+    return count
+
+
+def _claim(delivery_id: int, now: dt.datetime) -> Delivery | None:
+    delivery = (
+        Delivery.objects.select_related("endpoint", "event")
+        .filter(pk=delivery_id, status=Delivery.Status.PENDING)
+        .first()
+    )
+    if delivery is None or (delivery.next_try_at and delivery.next_try_at > now):
+        return None
+    # One conditional update: of two workers holding the same task, one claims the try.
+    claimed = Delivery.objects.filter(
+        pk=delivery_id, status=Delivery.Status.PENDING, tries=delivery.tries
+    ).update(tries=F("tries") + 1, next_try_at=now + LEASE, updated_at=now)
+    if not claimed:
+        return None
+    delivery.tries += 1
+    return delivery
+
+
+def _post(endpoint: WebhookEndpoint, event: Event, attempt: Attempt) -> None:
+    started = time.monotonic()
+    try:
+        target = resolve(endpoint.url)  # again: where the name points now
+        body = json.dumps(EventSerializer(event).data, separators=(",", ":"))
+        sent_at = timezone.now()
+        headers = {
+            "Host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}",
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "webhook-id": event.uid,
+            "webhook-timestamp": str(int(sent_at.timestamp())),
+            "webhook-signature": Webhook(endpoint.secret).sign(event.uid, sent_at, body),
+        }
+        pool = _pool(target)
+        response = pool.urlopen(
+            "POST",
+            target.path,
+            body=body.encode(),
+            headers=headers,
+            redirect=False,
+            retries=False,
+            timeout=urllib3.Timeout(total=TIMEOUT_SECONDS),
+            preload_content=False,
+            assert_same_host=False,
+        )
+        try:
+            attempt.status_code = response.status
+            excerpt = response.read(RESPONSE_EXCERPT, decode_content=False)
+            attempt.response = excerpt.decode("utf-8", "replace")[:RESPONSE_EXCERPT]
+        finally:
+            response.release_conn()
+    except UnsafeURL as exc:
+        attempt.error = str(exc)[:200]
+    except urllib3.exceptions.HTTPError as exc:
+        attempt.error = type(exc).__name__
+    attempt.duration_ms = int((time.monotonic() - started) * 1000)
+
+
+def _pool(target) -> urllib3.HTTPConnectionPool:
+    """A connection to the checked address, speaking to (and for https verifying) the name."""
+    if target.scheme == "http":
+        return urllib3.HTTPConnectionPool(target.address, target.port, maxsize=1)
+    return urllib3.HTTPSConnectionPool(
+        target.address,
+        target.port,
+        maxsize=1,
+        server_hostname=target.host,
+        assert_hostname=target.host,
+    )
+
+
+def _settle(delivery: Delivery, attempt: Attempt, *, now: dt.datetime) -> None:
+    endpoint = delivery.endpoint
+    if attempt.succeeded:
+        delivery.status, delivery.next_try_at = Delivery.Status.DELIVERED, None
+        if endpoint.failing_since is not None:
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
+    elif delivery.tries > len(RETRY_DELAYS) or not endpoint.is_active:
+        delivery.status, delivery.next_try_at = Delivery.Status.FAILED, None
+    else:
+        delay = RETRY_DELAYS[delivery.tries - 1]
+        delivery.next_try_at = now + delay * random.uniform(0.9, 1.1)  # jitter
+    delivery.save(update_fields=["status", "next_try_at", "updated_at"])
+    if delivery.status == Delivery.Status.PENDING:
+        transaction.on_commit(lambda: enqueue(delivery.pk, run_after=delivery.next_try_at))
+    if not attempt.succeeded and endpoint.is_active:
+        _note_failure(endpoint, attempt, now=now)
+
+
+def _note_failure(endpoint: WebhookEndpoint, attempt: Attempt, *, now: dt.datetime) -> None:
+    """Remember when an endpoint started failing; after DISABLE_AFTER, disable it."""
+    WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
+        failing_since=now
+    )
+    since = WebhookEndpoint.objects.values_list("failing_since", flat=True).get(pk=endpoint.pk)
+    if since is not None and now - since >= DISABLE_AFTER:
+        what = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error
+        endpoint_set_active(
+            endpoint_id=endpoint.pk,
+            active=False,
+            reason=f"Disabled on {now:%d-%m-%Y}: every delivery failed since "
+            f"{since:%d-%m-%Y %H:%M} UTC (last: {what}).",
+        )

@@ -1,0 +1,171 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import (
+    OpenApiExample,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from ..http.fields import ID_PATH_PATTERN
+from ..idempotency import idempotent
+from . import services
+from .filters import EventFilter
+from .models import Attempt, Delivery, Event, WebhookEndpoint
+from .registry import EVENT_TYPES
+from .serializers import (
+    DeliverySerializer,
+    EventSerializer,
+    WebhookEndpointInputSerializer,
+    WebhookEndpointSerializer,
+    WebhookEndpointWithSecretSerializer,
+    event_schema,
+)
+
+SIGNATURE = (
+    "Each delivery is a POST of the event (as the feed shows it) signed to the Standard "
+    "Webhooks specification: headers `webhook-id` (the event id), `webhook-timestamp` "
+    "(seconds since the epoch) and `webhook-signature` (`v1,` and the base64 HMAC-SHA256, "
+    "keyed with the base64-decoded part of the secret after `whsec_`, of "
+    "`<webhook-id>.<webhook-timestamp>.<body>`). Answer 2xx within 10 s; anything else is "
+    "retried about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after the previous try, then "
+    "given up; an endpoint failing for five days is disabled, saying why. Delivery is at "
+    "least once: the same event id may arrive twice, so act on each id once."
+)
+
+
+def owned(queryset, user):
+    """Staff see everything; a partner only what its own user owns."""
+    return queryset if user.is_staff else queryset.filter(owner=user)
+
+
+def event_response():
+    return PolymorphicProxySerializer(
+        component_name="Event",
+        serializers={event_type: event_schema(event_type) for event_type in sorted(EVENT_TYPES)},
+        resource_type_field_name="type",
+        many=True,
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List events, oldest first",
+        description=(
+            "What happened to the partner's quotes, policies and payments, for partners that "
+            "poll: oldest first, by cursor; `after` an event id gives only newer ones. The "
+            "same events are pushed to webhook endpoints. " + SIGNATURE
+        ),
+        responses=event_response(),
+    )
+)
+class EventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Event.objects.all()
+    serializer_class = EventSerializer
+    filterset_class = EventFilter
+
+    def get_queryset(self):
+        return owned(super().get_queryset(), self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List webhook endpoints"),
+    retrieve=extend_schema(summary="Read a webhook endpoint"),
+    destroy=extend_schema(summary="Delete a webhook endpoint (and its deliveries)"),
+)
+class WebhookEndpointViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = WebhookEndpoint.objects.all()
+    serializer_class = WebhookEndpointSerializer
+    lookup_value_regex = ID_PATH_PATTERN
+    filter_backends = []
+
+    def get_queryset(self):
+        return owned(super().get_queryset(), self.request.user)
+
+    @extend_schema(
+        summary="Register a webhook endpoint",
+        description=(
+            "Nothing is sent on registration. The URL must be https on a public address "
+            "(a private, loopback or link-local one is refused, now and before each "
+            "delivery). The answer shows the signing `secret` once. " + SIGNATURE
+        ),
+        request=WebhookEndpointInputSerializer,
+        examples=[
+            OpenApiExample(
+                "Policies issued and cancelled",
+                request_only=True,
+                value={
+                    "url": "https://partner.example.com/webhooks",
+                    "events": ["policy.issued", "policy.cancelled"],
+                },
+            )
+        ],
+        responses={201: WebhookEndpointWithSecretSerializer},
+    )
+    @idempotent
+    def create(self, request):
+        params = WebhookEndpointInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        endpoint = services.endpoint_create(owner_id=request.user.pk, **params.validated_data)
+        return Response(
+            WebhookEndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary="Rotate an endpoint's signing secret",
+        description="The new secret, shown once, signs every delivery from now on.",
+        request=None,
+        responses={200: WebhookEndpointWithSecretSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, **kwargs):
+        endpoint = services.endpoint_rotate_secret(endpoint_id=self.get_object().pk)
+        return Response(WebhookEndpointWithSecretSerializer(endpoint).data)
+
+    @extend_schema(
+        summary="Disable an endpoint",
+        description="Nothing more is sent to it until it is enabled again.",
+        request=None,
+        responses={200: WebhookEndpointSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def disable(self, request, **kwargs):
+        endpoint = services.endpoint_set_active(
+            endpoint_id=self.get_object().pk, active=False, reason="Disabled by its owner."
+        )
+        return Response(WebhookEndpointSerializer(endpoint).data)
+
+    @extend_schema(
+        summary="Enable an endpoint again",
+        description="It receives events from now on (not those it missed: read the feed).",
+        request=None,
+        responses={200: WebhookEndpointSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def enable(self, request, **kwargs):
+        endpoint = self.get_object()
+        services.check_url(endpoint.url)
+        endpoint = services.endpoint_set_active(endpoint_id=endpoint.pk, active=True)
+        return Response(WebhookEndpointSerializer(endpoint).data)
+
+    @extend_schema(
+        summary="List an endpoint's deliveries and every attempt",
+        responses={200: DeliverySerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, **kwargs):
+        endpoint = self.get_object()
+        queryset = (
+            Delivery.objects.filter(endpoint=endpoint)
+            .select_related("event")
+            .prefetch_related(Prefetch("attempts", queryset=Attempt.objects.order_by("id")))
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(DeliverySerializer(page, many=True).data)

@@ -1,0 +1,75 @@
+"""What partners are told of their policies and payments (see myproject.webhooks): each
+event carries the object as the API renders it, written in the transaction of the change."""
+
+from django.dispatch import receiver
+
+from customers.events import tell_partner
+from myproject.lifecycle import transitioned
+from myproject.webhooks.registry import register
+from quotes.models import Quote
+from quotes.serializers import QuoteSerializer
+
+from .models import Payment, Policy
+from .serializers import PaymentEventSerializer, PolicySerializer
+
+register("policy.issued", PolicySerializer, "A quote was paid and its policy issued.")
+register("policy.endorsed", PolicySerializer, "A policy's cover changed (an endorsement).")
+register(
+    "policy.cancelled",
+    PolicySerializer,
+    "A policy was cancelled (a scheduled cancellation on the day it takes effect).",
+)
+register("policy.expired", PolicySerializer, "A policy's term ended.")
+register(
+    "policy.renewal_quoted",
+    QuoteSerializer,
+    "Next year's cover was quoted for a policy (the data is the renewal quote).",
+)
+register("payment.succeeded", PaymentEventSerializer, "A charge was paid.")
+register("payment.pending", PaymentEventSerializer, "A charge awaits its invoice's payment.")
+register("payment.refunded", PaymentEventSerializer, "Money went back: the data is the refund.")
+register("payment.cancelled", PaymentEventSerializer, "A pending charge was cancelled.")
+
+
+def policy_event(event_type: str, policy: Policy) -> None:
+    tell_partner(
+        event_type,
+        partner_id=policy.partner_id,
+        data=PolicySerializer(policy).data,
+    )
+
+
+def payment_event(payment: Payment) -> None:
+    """payment.succeeded, .pending, .refunded or .cancelled, by what the payment is now."""
+    if payment.kind == Payment.Kind.REFUND:
+        event_type = "payment.refunded"
+    else:
+        event_type = f"payment.{payment.status}"
+    tell_partner(
+        event_type,
+        partner_id=payment.partner_id,
+        data=PaymentEventSerializer(payment).data,
+    )
+
+
+def renewal_event(policy: Policy, quote: Quote) -> None:
+    tell_partner(
+        "policy.renewal_quoted",
+        partner_id=policy.partner_id,
+        data=QuoteSerializer(quote).data,
+    )
+
+
+@receiver(transitioned, sender=Policy, dispatch_uid="policy-events")
+def on_policy_transition(sender, *, instance, target, lapse, **kwargs):
+    # A cancellation asked for now is told by policy_cancel once its refund is made; one
+    # that was scheduled is told here, on the day it takes effect.
+    if target == Policy.State.EXPIRED or (target == Policy.State.CANCELLED and lapse):
+        policy_event(f"policy.{target}", instance)
+
+
+@receiver(transitioned, sender=Payment, dispatch_uid="payment-events")
+def on_payment_transition(sender, *, instance, target, **kwargs):
+    # A charge refunded is told by the refund's own payment.refunded.
+    if target == Payment.Status.CANCELLED:
+        payment_event(instance)
