@@ -27,13 +27,20 @@ prepare: install
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) seed_demo
 
-# Serve on http://$(HOST):$(PORT) with the product catalogue and a staff login.
+# Serve on http://$(HOST):$(PORT) with the product catalogue and a staff login, and a
+# background worker beside it (webhook deliveries), stopped with the server. Local webhooks
+# may go to http://127.0.0.1:<port>.
+run: export WEBHOOKS_ALLOW_LOOPBACK ?= 1
 run: prepare
+	$(MANAGE) db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 # The same with gunicorn and several workers sharing the SQLite file (production puts
-# deploy/nginx.conf in front; see README, Security).
+# deploy/nginx.conf in front; see README, Security), and one background worker. Production
+# runs as many `manage.py db_worker` processes as it needs, on any machines, sharing
+# PostgreSQL (or `rqworker` with TASKS_BACKEND=django_tasks_rq.RQBackend).
 serve: prepare
+	$(MANAGE) db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py myproject.wsgi
 
 # The whole test suite; DATABASE_URL=postgres://... runs it on PostgreSQL.

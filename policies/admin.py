@@ -1,9 +1,12 @@
 import csv
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import StreamingHttpResponse
-from django.utils.html import format_html_join
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from customers.admin import CustomerAdmin, dob_from_search
@@ -13,8 +16,9 @@ from quotes.admin import parts_after_premium
 from quotes.models import Quote
 
 from . import services
+from .documents import policy_document
 from .models import CancellationReason, Endorsement, Payment, Policy
-from .selectors import policy_story
+from .selectors import policies_for_reading, policy_story
 
 
 class PaymentInline(ReadOnlyInline):
@@ -51,7 +55,11 @@ class PolicyAdmin(SimpleHistoryAdmin):
     search_help_text = "A policy number, a first or last name, or a date of birth (DD-MM-YYYY)."
     list_select_related = ("customer", "product")
     show_full_result_count = False
-    readonly_fields = ["story", *parts_after_premium([f.name for f in Policy._meta.fields])]
+    readonly_fields = [
+        "story",
+        "schedule",
+        *parts_after_premium([f.name for f in Policy._meta.fields]),
+    ]
     inlines = [PaymentInline, EndorsementInline]
     actions = ["cancel_at_customer_request", "quote_renewal", "export_csv"]
 
@@ -90,6 +98,30 @@ class PolicyAdmin(SimpleHistoryAdmin):
     @admin.display(description="state", ordering="state")
     def state_now(self, policy):
         return policy.current_state
+
+    @admin.display(description="policy schedule")
+    def schedule(self, policy):
+        url = reverse("admin:policies_policy_document", args=[policy.pk])
+        return format_html('<a href="{}">The PDF the customer gets</a>', url)
+
+    def get_urls(self):
+        document = path(
+            "<int:policy_id>/document/",
+            self.admin_site.admin_view(self.document),
+            name="policies_policy_document",
+        )
+        return [document, *super().get_urls()]
+
+    def document(self, request, policy_id: int):
+        """The same schedule the API gives the partner."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        policy = get_object_or_404(policies_for_reading(), pk=policy_id)
+        return HttpResponse(
+            policy_document(policy),
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{policy.number}.pdf"'},
+        )
 
     @admin.display(description="the contract's story")
     def story(self, policy):

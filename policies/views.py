@@ -1,3 +1,5 @@
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -10,6 +12,7 @@ from quotes.models import Quote
 from quotes.serializers import QuoteSerializer
 
 from . import services
+from .documents import policy_document
 from .filters import PolicyFilter
 from .models import Policy
 from .selectors import policies_for_reading, policy_history
@@ -38,7 +41,7 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         # Lists and reads render policies; the other actions only find one, for its id.
-        reading = self.action in ("list", "retrieve")
+        reading = self.action in ("list", "retrieve", "document")
         queryset = policies_for_reading() if reading else Policy.objects.all()
         return visible_to(queryset, self.request.user, self.partner_path)
 
@@ -95,6 +98,33 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
             policy_id=policy.pk, **params.validated_data, by=acting_user(request)
         )
         return Response(PolicySerializer(policy).data)
+
+    @extend_schema(
+        summary="The policy schedule (PDF)",
+        description=(
+            "The customer's document of the policy as it reads now: number, policyholder and "
+            "date of birth, product, cover, the premium and its parts, term, payments, any "
+            "cancellation and changes of cover, and a verification code. Made on request and "
+            "kept per version of the policy."
+        ),
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def document(self, request, **kwargs):
+        policy = self.get_object()
+        return HttpResponse(
+            policy_document(policy),
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{policy.number}.pdf"'},
+        )
+
+    def perform_content_negotiation(self, request, force=False):
+        # A client asking for the document may send `Accept: application/pdf`; its errors are
+        # still the problem JSON every route answers with.
+        return super().perform_content_negotiation(
+            request, force=force or self.action == "document"
+        )
 
     @extend_schema(
         summary="What cancelling would refund",

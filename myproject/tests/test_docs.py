@@ -27,6 +27,7 @@ def test_the_openapi_schema_documents_every_route(client):
         "/api/v1/quotes/{id}/decline/",
         "/api/v1/policies/{id}/cancel/",
         "/api/v1/policies/{id}/cancellation-quote/",
+        "/api/v1/policies/{id}/document/",
         "/api/v1/policies/{id}/endorse/",
         "/api/v1/policies/{id}/endorsement-quote/",
         "/api/v1/policies/{id}/renew/",
