@@ -421,3 +421,24 @@ def test_an_answer_is_kept_to_its_first_bytes(api, customer, personal_accident, 
     services.deliver(Delivery.objects.get().pk)
 
     assert Attempt.objects.get().response == "x" * 200
+
+
+def test_a_queue_that_is_down_fails_no_request_and_the_sweeper_sends_later(
+    work, api, customer, httpserver, monkeypatch, django_capture_on_commit_callbacks
+):
+    httpserver.expect_request("/hooks").respond_with_data("ok")
+    register(api, httpserver.url_for("/hooks"), ["policy.issued"])
+    enqueue = services.enqueue
+
+    def queue_down(*args, **kwargs):
+        raise ConnectionError("the task queue is down")
+
+    monkeypatch.setattr(services, "enqueue", queue_down)
+    policy = sell(api, customer, django_capture_on_commit_callbacks)
+    monkeypatch.setattr(services, "enqueue", enqueue)
+
+    assert policy["state"] == "active"  # the change stands
+    assert Delivery.objects.get().status == Delivery.Status.PENDING
+    call_command("send_webhooks", verbosity=0)
+    work()
+    assert len(received(httpserver)) == 1

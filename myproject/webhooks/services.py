@@ -52,7 +52,9 @@ def record(event_type: str, *, owner_id: int, data: dict) -> Event:
     for endpoint in endpoints:
         if endpoint.wants(event_type):
             delivery = Delivery.objects.create(endpoint=endpoint, event=event)
-            transaction.on_commit(lambda pk=delivery.pk: enqueue(pk))
+            # robust: a queue that is down must not fail a change already committed; the
+            # delivery stays pending, and `send_webhooks` enqueues it later.
+            transaction.on_commit(lambda pk=delivery.pk: enqueue(pk), robust=True)
     return event
 
 
@@ -121,7 +123,7 @@ def redeliver(*, delivery_id: int) -> Delivery:
         delivery.status = Delivery.Status.PENDING
         delivery.next_try_at = None
         delivery.save(update_fields=["status", "next_try_at", "updated_at"])
-        transaction.on_commit(lambda: enqueue(delivery_id))
+        transaction.on_commit(lambda: enqueue(delivery_id), robust=True)
     return delivery
 
 
@@ -222,7 +224,9 @@ def _settle(delivery: Delivery, attempt: Attempt, *, now: dt.datetime) -> None:
         delivery.next_try_at = now + delay * random.uniform(0.9, 1.1)  # jitter
     delivery.save(update_fields=["status", "next_try_at", "updated_at"])
     if delivery.status == Delivery.Status.PENDING:
-        transaction.on_commit(lambda: enqueue(delivery.pk, run_after=delivery.next_try_at))
+        transaction.on_commit(
+            lambda: enqueue(delivery.pk, run_after=delivery.next_try_at), robust=True
+        )
     if not attempt.succeeded and endpoint.is_active:
         _note_failure(endpoint, attempt, now=now)
 
