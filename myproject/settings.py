@@ -262,6 +262,8 @@ RQ_SHOW_ADMIN_LINK = False
 # Webhooks: only https URLs on public addresses, unless local development and tests allow
 # http://127.0.0.1:<port> and http://localhost:<port>.
 WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
+# How long the events feed keeps events (`manage.py purge_events` deletes older ones).
+EVENTS_KEEP = dt.timedelta(days=max(1, int(os.environ.get("EVENTS_KEEP_DAYS", "90"))))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Insurance distribution API",

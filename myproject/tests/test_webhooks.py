@@ -442,3 +442,44 @@ def test_a_queue_that_is_down_fails_no_request_and_the_sweeper_sends_later(
     call_command("send_webhooks", verbosity=0)
     work()
     assert len(received(httpserver)) == 1
+
+
+def test_a_partner_may_have_ten_endpoints(api, other_api, httpserver):
+    for _ in range(services.MAX_ENDPOINTS):
+        assert register(api, httpserver.url_for("/hooks")).status_code == 201
+
+    response = register(api, httpserver.url_for("/hooks"))
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "too_many_endpoints"
+    assert register(other_api, httpserver.url_for("/hooks")).status_code == 201  # per partner
+
+
+def test_a_receiver_answering_nul_bytes_is_recorded_not_a_crash(
+    api, customer, personal_accident, httpserver
+):
+    httpserver.expect_request("/hooks").respond_with_data(b"ok\x00\x00bad", status=200)
+    register(api, httpserver.url_for("/hooks"), ["quote.created"])
+    quote_create(customer=customer, product=personal_accident)
+
+    services.deliver(Delivery.objects.get().pk)
+
+    assert Attempt.objects.get().response == "ok\ufffd\ufffdbad"
+    assert Delivery.objects.get().status == Delivery.Status.DELIVERED
+
+
+def test_old_events_are_purged_once_nothing_is_left_to_send(
+    api, customer, personal_accident, httpserver
+):
+    register(api, httpserver.url_for("/hooks"), ["quote.created"])
+    quote_create(customer=customer, product=personal_accident)
+    quote_create(customer=customer, product=personal_accident)
+    old = timezone.now() - dt.timedelta(days=91)
+    Event.objects.update(created=old)
+    sent, waiting = Delivery.objects.order_by("id")
+    Delivery.objects.filter(pk=sent.pk).update(status=Delivery.Status.DELIVERED)
+
+    call_command("purge_events", verbosity=0)
+
+    assert list(Event.objects.values_list("seq", flat=True)) == [waiting.event_id]
+    assert list(Delivery.objects.all()) == [waiting]

@@ -16,12 +16,14 @@ import random
 import time
 
 import urllib3
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from ..problems import Conflict
 from .models import Attempt, Delivery, Event, WebhookEndpoint, endpoint_secret
 from .safety import UnsafeURL, resolve
 from .serializers import EventSerializer
@@ -42,6 +44,9 @@ LEASE = dt.timedelta(seconds=TIMEOUT_SECONDS * 6)
 DISABLE_AFTER = dt.timedelta(days=5)
 RESPONSE_EXCERPT = 200
 USER_AGENT = "insurance-api-webhooks/1"
+# Endpoints a partner may have: each event is written once per endpoint, in the change's
+# own transaction.
+MAX_ENDPOINTS = 10
 
 
 def record(event_type: str, *, owner_id: int, data: dict) -> Event:
@@ -65,8 +70,17 @@ def enqueue(delivery_id: int, *, run_after: dt.datetime | None = None) -> None:
     task.enqueue(delivery_id)
 
 
+@transaction.atomic
 def endpoint_create(*, owner_id: int, url: str, events: list[str]) -> WebhookEndpoint:
     check_url(url)
+    # Counted under a lock on the owner's endpoints... of which there may be none yet: lock
+    # the owner's user row instead, so that two registrations at once count each other.
+    get_user_model().objects.select_for_update().filter(pk=owner_id).first()
+    if WebhookEndpoint.objects.filter(owner_id=owner_id).count() >= MAX_ENDPOINTS:
+        raise Conflict(
+            f"A partner may have {MAX_ENDPOINTS} webhook endpoints; delete one first.",
+            code="too_many_endpoints",
+        )
     return WebhookEndpoint.objects.create(owner_id=owner_id, url=url, events=events)
 
 
@@ -188,7 +202,9 @@ def _post(endpoint: WebhookEndpoint, event: Event, attempt: Attempt) -> None:
         try:
             attempt.status_code = response.status
             excerpt = response.read(RESPONSE_EXCERPT, decode_content=False)
-            attempt.response = excerpt.decode("utf-8", "replace")[:RESPONSE_EXCERPT]
+            # PostgreSQL text holds no NUL, which a receiver may well send.
+            text = excerpt.decode("utf-8", "replace").replace("\x00", "\ufffd")
+            attempt.response = text[:RESPONSE_EXCERPT]
         finally:
             response.release_conn()
     except UnsafeURL as exc:

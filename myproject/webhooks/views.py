@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from ..http.fields import ID_PATH_PATTERN
 from ..idempotency import idempotent
+from ..schema import CONFLICT
 from . import services
 from .filters import EventFilter
 from .models import Attempt, Delivery, Event, WebhookEndpoint
@@ -94,7 +95,8 @@ class WebhookEndpointViewSet(
         description=(
             "Nothing is sent on registration. The URL must be https on a public address "
             "(a private, loopback or link-local one is refused, now and before each "
-            "delivery). The answer shows the signing `secret` once. " + SIGNATURE
+            "delivery). The answer shows the signing `secret` once. A partner has at most "
+            f"{services.MAX_ENDPOINTS} endpoints (409 `too_many_endpoints`). " + SIGNATURE
         ),
         request=WebhookEndpointInputSerializer,
         examples=[
@@ -107,7 +109,7 @@ class WebhookEndpointViewSet(
                 },
             )
         ],
-        responses={201: WebhookEndpointWithSecretSerializer},
+        responses={201: WebhookEndpointWithSecretSerializer, 409: CONFLICT},
     )
     @idempotent
     def create(self, request):
