@@ -8,6 +8,7 @@ from myproject.history import REASON_MAX_LENGTH, tracked
 from myproject.lifecycle import LifecycleQuerySet, Stateful
 from myproject.problems import Conflict
 from quotes.models import MONEY, PricedParts, parts_add_up
+from quotes.pricing import PremiumParts
 
 
 class PolicyState(models.TextChoices):
@@ -252,6 +253,11 @@ class Endorsement(models.Model):
     old_cover = models.DecimalField(**MONEY)
     new_cover = models.DecimalField(**MONEY)
     old_premium = models.DecimalField(**MONEY, help_text="The annual premium before.")
+    # The annual parts before, for a cancellation taking effect before this change does.
+    old_net_premium = models.DecimalField(**MONEY)
+    old_tax = models.DecimalField(**MONEY)
+    old_fees = models.DecimalField(**MONEY)
+    old_commission = models.DecimalField(**MONEY)
     new_premium = models.DecimalField(**MONEY, help_text="The annual premium after.")
     premium_change = models.DecimalField(
         **MONEY, help_text="Charged for the rest of the term; negative when refunded."
@@ -276,3 +282,7 @@ class Endorsement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_cover} to {self.new_cover} from {self.effective_date:%d-%m-%Y}"
+
+    @property
+    def old_parts(self) -> PremiumParts:
+        return PremiumParts(self.old_net_premium, self.old_tax, self.old_fees, self.old_commission)

@@ -11,6 +11,10 @@ commission is clawed back in the same proportion.
 It is judged on the day of the request, never on a date the client chooses: a backdated
 cancellation (staff only) refunds at most the days it leaves uncovered.
 
+A cancellation that takes effect before a change of cover does (one dated ahead) refunds the
+unused days at the price in effect on its date, and gives back what each later change
+charged (or takes back what it refunded), exactly.
+
 An endorsement changes the annual premium from its effective date: each part of the change
 is the difference between the new and the old annual part for the days from the effective
 date to the end date, over the days of the term, rounded half-up once.
@@ -67,9 +71,12 @@ def cancellation_refund(
     requested_on: dt.date,
     cooling_off_days: int,
     currency: str,
+    later_changes: PremiumParts | None = None,
 ) -> Refund:
     """`paid`: what the customer has paid so far, net of refunds, by part (with the
-    commission earned on it); `annual`: the policy's current premium parts for a year."""
+    commission earned on it); `annual`: the premium parts for a year in effect on the
+    effective date; `later_changes`: what the changes of cover taking effect on or after it
+    charged, net of what they refunded."""
     if in_cooling_off(
         start=start,
         effective=effective,
@@ -81,6 +88,8 @@ def cancellation_refund(
 
     def share(part: str) -> Decimal:
         amount = to_minor_unit(getattr(annual, part) * unused / term_days, currency)
+        if later_changes is not None:
+            amount += getattr(later_changes, part)
         return max(Decimal(0), min(amount, getattr(paid, part)))
 
     kept_fees = to_minor_unit(Decimal(0), currency)

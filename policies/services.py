@@ -160,10 +160,8 @@ def policy_cancellation_quote(
     now = now or timezone.now()
     policy = Policy.objects.select_related("product").get(pk=policy_id)
     effective = _check_cancellable(policy, effective_date, by=by, now=now)
-    payments = list(policy.payments.order_by("id"))
-    return CancellationQuote(
-        effective, policy.currency, _refund(policy, payments, effective, now=now)
-    )
+    policy.show(payments=list(policy.payments.all()), endorsements=list(policy.endorsements.all()))
+    return CancellationQuote(effective, policy.currency, _refund(policy, effective, now))
 
 
 @transaction.atomic
@@ -205,13 +203,14 @@ def policy_cancel(
         policy.save(update_fields=[*cancellation, "updated_at"])
     _decline_open_renewal(policy, by=by, now=now)
     payments = lock_payments(policy)
-    refund = _refund(policy, payments, effective, now=now)
+    endorsements = list(policy.endorsements.select_related("payment"))
+    refund = _refund(policy.show(payments=payments, endorsements=endorsements), effective, now)
     for payment in payments:
         if payment.status == Payment.Status.PENDING:
             transition(payment, Payment.Status.CANCELLED, by=by, reason="policy cancelled")
     if refund.amount > 0:
         payments.append(_pay(policy, payments, -refund.parts, by=by))
-    _shown(policy, payments)
+    policy.show(payments=payments, endorsements=endorsements)
     if effective <= today:  # a scheduled one is told on its day (see events.py)
         policy_event("policy.cancelled", policy)
     return policy
@@ -254,12 +253,19 @@ MONEY_TAKEN = (
 )
 
 
-def _refund(
-    policy: Policy, payments: list[Payment], effective: dt.date, *, now: dt.datetime
-) -> refunds.Refund:
+def _refund(policy: Policy, effective: dt.date, now: dt.datetime) -> refunds.Refund:
+    """What cancelling on `effective` refunds, asked now, for a policy shown with its
+    payments and endorsements (Policy.show)."""
+    payments = list(policy.payments.all())
+    # Changes of cover from the effective date on: the unused days are priced as before the
+    # first of them, and what they charged or refunded is undone exactly.
+    later = [e for e in policy.endorsements.all() if e.effective_date >= effective]
+    settled = {payment.pk: payment for payment in payments}
+    later_changes = paid_parts([settled[e.payment_id] for e in later if e.payment_id])
     return refunds.cancellation_refund(
         paid=paid_parts(payments),
-        annual=PremiumParts.of(policy),
+        annual=later[0].old_parts if later else PremiumParts.of(policy),
+        later_changes=later_changes,
         start=policy.start_date,
         end=policy.end_date,
         effective=effective,
@@ -467,6 +473,10 @@ def policy_endorse(
         old_cover=priced.old_cover,
         new_cover=priced.new_cover,
         old_premium=priced.old_parts.premium,
+        old_net_premium=priced.old_parts.net_premium,
+        old_tax=priced.old_parts.tax,
+        old_fees=priced.old_parts.fees,
+        old_commission=priced.old_parts.commission,
         new_premium=priced.new_parts.premium,
         premium_change=priced.change.premium,
         payment=payment,
@@ -513,6 +523,15 @@ def _price_endorsement(
     _check_in_term(policy, effective)
     if effective < today:
         raise ValidationError({"effective_date": "A change of cover cannot start before today."})
+    # Changes follow one another: each prices the cover in effect just before it.
+    last = max((e.effective_date for e in policy.endorsements.all()), default=None)
+    if last is not None and effective < last:
+        raise ValidationError(
+            {
+                "effective_date": f"The cover already changes on {last:%d-%m-%Y}; a further "
+                "change takes effect on that day or later."
+            }
+        )
     rated_age = policy.quote.rated_age
     band = band_for_age(product_bands(product), rated_age)
     if band is None:

@@ -164,7 +164,8 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
             "of the term, is charged (or refunded, when cover goes down) at once by the "
             "policy's payment method and listed in `payments`; the change is listed in "
             "`endorsements` and in the history as `endorsed`. The policy fee is not charged "
-            "again. A cancelled or expired policy, one with a cancellation ahead or an unpaid "
+            "again. A change takes effect on or after the day of the policy's last change. A "
+            "cancelled or expired policy, one with a cancellation ahead or an unpaid "
             "invoice gives 409; a cover outside the product's limits, or the same cover, 400."
         ),
         request=EndorseInputSerializer,

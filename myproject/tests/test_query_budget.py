@@ -46,10 +46,11 @@ READS = {
     "/api/v1/policies/": 4,  # count, page, payments, endorsements
     "/api/v1/policies/?customer_id={customer}": 4,
     "/api/v1/policies/{policy}/": 3,  # the policy, its payments, its endorsements
-    # the policy (scoped), the policy with its product, its payments
-    "/api/v1/policies/{policy}/cancellation-quote/": 3,
-    # the policy (scoped), with its product and quote, its payments, the bands, commission
-    "/api/v1/policies/{policy}/endorsement-quote/?cover=60000.00": 5,
+    # the policy (scoped), the policy with its product, its payments, its endorsements
+    "/api/v1/policies/{policy}/cancellation-quote/": 4,
+    # the policy (scoped), with its product and quote, its payments, its endorsements, the
+    # bands, the commission rate
+    "/api/v1/policies/{policy}/endorsement-quote/?cover=60000.00": 6,
     "/api/v1/policies/{policy}/history/": 3,  # the policy, quote history, policy history
     "/api/v1/quotes/{policy}/": 1,
     "/api/v1/customers/{customer}/": 1,

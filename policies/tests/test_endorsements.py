@@ -346,3 +346,53 @@ def test_the_preview_needs_a_cover(api, illness_policy):
 
     assert response.status_code == 400
     assert "cover" in response.json()["errors"]
+
+
+def test_cancelling_before_a_change_dated_ahead_refunds_the_old_price_and_the_whole_change(
+    api, illness_policy
+):
+    half_way(illness_policy)  # 183 days left
+    later = ddmmyyyy(today() + 82 * DAY)  # 101 days left from then
+    change = endorse(api, illness_policy, cover="150000.00", effective_date=later).json()
+    charge = change["payments"][-1]
+    assert (charge["net_premium"], charge["tax"], charge["amount"]) == ("40.12", "2.01", "42.13")
+
+    said = api.get(f"/api/v1/policies/{illness_policy.pk}/cancellation-quote/").json()
+    body = cancel(api, illness_policy).json()
+
+    refund = body["refund"]
+    # 183 days at the price before the change (290.00 and 14.50 a year), and the change's
+    # whole charge back: not 183 days at the new price, which was never in effect.
+    assert refund["net_premium"] == "185.52"  # 145.40 + 40.12
+    assert refund["tax"] == "9.28"  # 7.27 + 2.01
+    assert refund["amount"] == said["refund"] == "194.80"
+    assert refund["commission"] == "18.55"  # 14.54 + 4.01
+    paid = sum(
+        Decimal(p["amount"]) * (1 if p["kind"] == "charge" else -1) for p in body["payments"]
+    )
+    assert paid == Decimal("166.83")  # as if the change had never been asked for
+
+
+def test_a_cancellation_on_the_day_a_change_takes_effect_gives_the_change_back(api, illness_policy):
+    half_way(illness_policy)
+    day = ddmmyyyy(today() + 82 * DAY)
+    endorse(api, illness_policy, cover="150000.00", effective_date=day)
+
+    quote = api.get(
+        f"/api/v1/policies/{illness_policy.pk}/cancellation-quote/", {"effective_date": day}
+    ).json()
+
+    assert quote["parts"]["net_premium"] == "120.37"  # 290.00 x 101 / 365 = 80.25, + 40.12
+
+
+def test_a_change_cannot_take_effect_before_one_already_dated(api, illness_policy):
+    half_way(illness_policy)
+    later = today() + 82 * DAY
+    endorse(api, illness_policy, cover="150000.00", effective_date=ddmmyyyy(later))
+
+    earlier = endorse(api, illness_policy, cover="120000.00")
+    same_day = endorse(api, illness_policy, cover="120000.00", effective_date=ddmmyyyy(later))
+
+    assert earlier.status_code == 400
+    assert "effective_date" in earlier.json()["errors"]
+    assert same_day.status_code == 200
