@@ -104,7 +104,7 @@ class WebhookEndpointViewSet(
                 "Policies issued and cancelled",
                 request_only=True,
                 value={
-                    "url": "https://partner.example.com/webhooks",
+                    "url": "https://example.com/webhooks",
                     "events": ["policy.issued", "policy.cancelled"],
                 },
             )
