@@ -64,12 +64,6 @@ def partner_of(user) -> Partner | None:
         return None
 
 
-def partner_user_id(partner_id: int) -> int:
-    """The user a partner signs in as, who owns its events and webhook endpoints (the
-    platform knows users, not partners)."""
-    return Partner.objects.values_list("user_id", flat=True).get(pk=partner_id)
-
-
 def visible_to(queryset: QuerySet, user, partner_path: str) -> QuerySet:
     """Staff see everything; a partner only rows whose `partner_path` is itself."""
     if user.is_staff:

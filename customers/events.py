@@ -3,10 +3,10 @@
 from myproject.webhooks.models import Event
 from myproject.webhooks.services import record
 
-from .access import partner_user_id
+from .models import Partner
 
 
-def tell_partner(event_type: str, *, partner_id: int, data: dict) -> Event:
+def tell_partner(event_type: str, *, partner: Partner, data: dict) -> Event:
     """Record an event for a partner, in the current transaction; the platform knows the
     partner's user, which owns its events and webhook endpoints."""
-    return record(event_type, owner_id=partner_user_id(partner_id), data=data)
+    return record(event_type, owner_id=partner.user_id, data=data)

@@ -34,7 +34,7 @@ register("payment.cancelled", PaymentEventSerializer, "A pending charge was canc
 def policy_event(event_type: str, policy: Policy) -> None:
     tell_partner(
         event_type,
-        partner_id=policy.partner_id,
+        partner=policy.partner,
         data=PolicySerializer(policy).data,
     )
 
@@ -47,7 +47,7 @@ def payment_event(payment: Payment) -> None:
         event_type = f"payment.{payment.status}"
     tell_partner(
         event_type,
-        partner_id=payment.partner_id,
+        partner=payment.policy.partner,  # loaded with the policy
         data=PaymentEventSerializer(payment).data,
     )
 
@@ -55,7 +55,7 @@ def payment_event(payment: Payment) -> None:
 def renewal_event(policy: Policy, quote: Quote) -> None:
     tell_partner(
         "policy.renewal_quoted",
-        partner_id=policy.partner_id,
+        partner=policy.partner,
         data=QuoteSerializer(quote).data,
     )
 

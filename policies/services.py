@@ -83,7 +83,7 @@ def policy_issue(
     policy = Policy(
         quote=quote,
         number=f"POL-{start:%Y}-{quote.pk:07d}",
-        partner_id=quote.partner_id,
+        partner=quote.partner,
         customer=quote.customer,
         product=quote.product,
         cover=quote.cover,
@@ -134,7 +134,7 @@ def lock_policy(policy_id: int) -> Policy:
     """Re-read a policy with its row locked until the surrounding transaction ends."""
     return (
         Policy.objects.select_for_update(of=("self",))
-        .select_related("product", "customer", "quote")
+        .select_related("product", "customer", "quote", "partner")
         .get(pk=policy_id)
     )
 
@@ -226,7 +226,10 @@ def _shown(policy: Policy, payments: list[Payment]) -> Policy:
 
 def lock_payments(policy: Policy) -> list[Payment]:
     """A policy's payments, oldest first, locked with it (after it, as every writer does)."""
-    return list(Payment.objects.select_for_update().filter(policy=policy).order_by("id"))
+    payments = list(Payment.objects.select_for_update().filter(policy=policy).order_by("id"))
+    for payment in payments:
+        payment.policy = policy  # as read, with what it was read with (its partner)
+    return payments
 
 
 def paid_parts(payments: list[Payment]) -> PremiumParts:

@@ -25,7 +25,7 @@ register("quote.expired", QuoteSerializer, "A quote's validity ended before it w
 def quote_event(event_type: str, quote: Quote) -> None:
     tell_partner(
         event_type,
-        partner_id=quote.partner_id,
+        partner=quote.partner,
         data=QuoteSerializer(quote).data,
     )
 

@@ -119,7 +119,7 @@ def quote_create(
     if expires_by is not None:
         valid_until = min(valid_until, expires_by)
     quote = Quote(
-        partner_id=customer.partner_id,
+        partner=customer.partner,  # read once per customer, for its events too
         customer=customer,
         product=product,
         cover=cover,
@@ -172,7 +172,7 @@ def lock_quote(quote_id: int) -> Quote:
     """Re-read a quote with its row locked until the surrounding transaction ends."""
     return (
         Quote.objects.select_for_update(of=("self",))
-        .select_related("product", "customer")
+        .select_related("product", "customer", "partner")
         .get(pk=quote_id)
     )
 

@@ -96,8 +96,9 @@ def test_a_larger_page_runs_no_more_queries(api, partner, path):
 WRITES = [
     # customer and its history
     ("post", "/api/v1/create_customer/", lambda ids: BODY, 2, 0),
-    # the customer, the product, its bands, the commission rate; quote and history
-    ("post", "/api/v1/quotes/", lambda ids: {"customer": ids["customer"], "type": TYPE}, 6, 1),
+    # the customer, its partner, the product, its bands, the commission rate; quote and
+    # history
+    ("post", "/api/v1/quotes/", lambda ids: {"customer": ids["customer"], "type": TYPE}, 7, 1),
     # the quote (scoped), locked; state and history
     ("post", "/api/v1/quotes/{quote}/accept/", lambda ids: {}, 4, 1),
     # the quote, a renewal?, locked quote; state, history; policy, history; charge, history
@@ -111,8 +112,8 @@ WRITES = [
     ("post", "/api/v1/quotes/{other}/decline/", lambda ids: {"reason": "no"}, 4, 1),
 ]
 BODY = {"first_name": "Joe", "last_name": "Root", "dob": "30-12-1990"}
-# Each event partners are told of: its owner, the event, the endpoints that want it.
-EVENT_QUERIES = 3
+# Each event partners are told of: the event, and the endpoints that want it.
+EVENT_QUERIES = 2
 TYPE = "personal-accident"
 
 

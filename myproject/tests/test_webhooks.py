@@ -1,7 +1,10 @@
 """Webhooks end to end: a real HTTP receiver on loopback, the database task queue and its
 worker (`manage.py db_worker`), signatures checked with the Standard Webhooks library."""
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
 import socket
 
@@ -483,3 +486,29 @@ def test_old_events_are_purged_once_nothing_is_left_to_send(
 
     assert list(Event.objects.values_list("seq", flat=True)) == [waiting.event_id]
     assert list(Delivery.objects.all()) == [waiting]
+
+
+def test_the_signature_is_the_specifications_hmac_computed_independently(
+    api, customer, personal_accident, httpserver
+):
+    httpserver.expect_request("/hooks").respond_with_data("ok")
+    secret = register(api, httpserver.url_for("/hooks"), ["quote.created"]).json()["secret"]
+    quote_create(customer=customer, product=personal_accident)
+
+    services.deliver(Delivery.objects.get().pk)
+
+    (request,) = received(httpserver)
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{request.headers['webhook-id']}.{request.headers['webhook-timestamp']}."
+    digest = hmac.new(key, signed.encode() + request.get_data(), hashlib.sha256).digest()
+    assert request.headers["webhook-signature"] == f"v1,{base64.b64encode(digest).decode()}"
+
+
+def test_the_signing_library_matches_the_specifications_test_vector():
+    # From the Standard Webhooks specification's reference implementations.
+    webhook = Webhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    sent_at = dt.datetime.fromtimestamp(1614265330, dt.UTC)
+
+    signature = webhook.sign("msg_p5jXN8AQM9LWM0D4loKWxJek", sent_at, '{"test": 2432232314}')
+
+    assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
