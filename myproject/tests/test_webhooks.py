@@ -5,8 +5,10 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import json
 import socket
+import threading
 
 import pytest
 from django.core.management import call_command
@@ -150,7 +152,7 @@ def test_a_receiver_that_never_answers_does_not_hold_up_the_api(
     work()
     attempts = Attempt.objects.all()
     assert attempts and all(a.status_code is None for a in attempts)
-    assert {a.error for a in attempts} <= {"ReadTimeoutError", "TimeoutError"}
+    assert {a.error for a in attempts} <= {"ReadTimeoutError", "no whole answer within 0.3 s"}
     assert all(d.status == Delivery.Status.PENDING for d in Delivery.objects.all())  # retried
 
 
@@ -512,3 +514,50 @@ def test_the_signing_library_matches_the_specifications_test_vector():
     signature = webhook.sign("msg_p5jXN8AQM9LWM0D4loKWxJek", sent_at, '{"test": 2432232314}')
 
     assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+@pytest.fixture
+def dripping_receiver():
+    """A receiver that answers a byte every 0.1 s: each read is quick, the whole never ends."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def drip():
+        listener.settimeout(5)
+        try:
+            connection, _ = listener.accept()
+        except OSError:
+            return
+        with connection:
+            # Five seconds of it at most, so that a worker without a deadline fails, not hangs.
+            for byte in itertools.islice(itertools.cycle(b"HTTP/1.1 200 OK\r\nX-Slow: "), 50):
+                if stop.wait(0.1):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/hooks"
+    stop.set()
+    listener.close()
+    thread.join(timeout=5)
+
+
+def test_a_receiver_dripping_its_answer_cannot_hold_a_worker_past_the_timeout(
+    api, customer, personal_accident, dripping_receiver, monkeypatch
+):
+    monkeypatch.setattr(services, "TIMEOUT_SECONDS", 0.5)
+    register(api, dripping_receiver, ["quote.created"])
+    quote_create(customer=customer, product=personal_accident)
+
+    services.deliver(Delivery.objects.get().pk)
+
+    attempt = Attempt.objects.get()
+    assert attempt.error == "no whole answer within 0.5 s"
+    assert attempt.duration_ms < 1500  # not the minutes a byte at a time would take
+    assert Delivery.objects.get().status == Delivery.Status.PENDING  # to be retried

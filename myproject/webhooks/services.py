@@ -10,9 +10,12 @@ failing for DISABLE_AFTER is disabled, saying why. Delivery is at least once: a 
 may see the same event id twice.
 """
 
+import contextlib
 import datetime as dt
 import json
 import random
+import signal
+import threading
 import time
 
 import urllib3
@@ -188,30 +191,68 @@ def _post(endpoint: WebhookEndpoint, event: Event, attempt: Attempt) -> None:
             "webhook-signature": Webhook(endpoint.secret).sign(event.uid, sent_at, body),
         }
         pool = _pool(target)
-        response = pool.urlopen(
-            "POST",
-            target.path,
-            body=body.encode(),
-            headers=headers,
-            redirect=False,
-            retries=False,
-            timeout=urllib3.Timeout(total=TIMEOUT_SECONDS),
-            preload_content=False,
-            assert_same_host=False,
-        )
-        try:
-            attempt.status_code = response.status
-            excerpt = response.read(RESPONSE_EXCERPT, decode_content=False)
-            # PostgreSQL text holds no NUL, which a receiver may well send.
-            text = excerpt.decode("utf-8", "replace").replace("\x00", "\ufffd")
-            attempt.response = text[:RESPONSE_EXCERPT]
-        finally:
-            response.release_conn()
+        with deadline(TIMEOUT_SECONDS):
+            _send(pool, target, body, headers, attempt)
     except UnsafeURL as exc:
         attempt.error = str(exc)[:200]
     except urllib3.exceptions.HTTPError as exc:
         attempt.error = type(exc).__name__
+    except TryTimedOut:
+        attempt.error = f"no whole answer within {TIMEOUT_SECONDS} s"
     attempt.duration_ms = int((time.monotonic() - started) * 1000)
+
+
+def _send(pool, target, body: str, headers: dict, attempt: Attempt) -> None:
+    response = pool.urlopen(
+        "POST",
+        target.path,
+        body=body.encode(),
+        headers=headers,
+        redirect=False,
+        retries=False,
+        timeout=urllib3.Timeout(total=TIMEOUT_SECONDS),
+        preload_content=False,
+        assert_same_host=False,
+    )
+    try:
+        attempt.status_code = response.status
+        excerpt = response.read(RESPONSE_EXCERPT, decode_content=False)
+        # PostgreSQL text holds no NUL, which a receiver may well send.
+        text = excerpt.decode("utf-8", "replace").replace("\x00", "\ufffd")
+        attempt.response = text[:RESPONSE_EXCERPT]
+    finally:
+        response.release_conn()
+
+
+class TryTimedOut(Exception):
+    """The whole try took longer than TIMEOUT_SECONDS."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float):
+    """Bound a whole try, not each socket read: urllib3's timeouts apply to every read alone,
+    so a receiver sending its answer a byte at a time would hold a worker for as long as it
+    liked. A worker runs its tasks in its main thread (db_worker, and RQ's work horse), where
+    a timer signal can interrupt a read; any alarm already set (RQ's job timeout) is put
+    back. Elsewhere (a thread) only the per-read timeouts apply."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TryTimedOut
+
+    started = time.monotonic()
+    previous_handler = signal.signal(signal.SIGALRM, expire)
+    previous_alarm, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        if previous_alarm:
+            left = previous_alarm - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
 
 
 def _pool(target) -> urllib3.HTTPConnectionPool:
