@@ -3,16 +3,13 @@ from decimal import Decimal
 import django.db.models.expressions
 from django.db import migrations, models
 
-
-def prices_had_no_parts(apps, schema_editor):
-    """Every existing price and payment was all net premium: no tax, fees or commission."""
-    for name in ("Policy", "HistoricalPolicy"):
-        apps.get_model("policies", name).objects.update(net_premium=models.F("premium"))
-    for name in ("Payment", "HistoricalPayment"):
-        apps.get_model("policies", name).objects.update(net_premium=models.F("amount"))
+from myproject.backfills import copy_field
 
 
 class Migration(migrations.Migration):
+    # Every existing price and payment was all net premium (no tax, fees or commission):
+    # copied in batches that commit on their own (see myproject.backfills).
+    atomic = False
 
     dependencies = [
         ('customers', '0009_partner_commission_rate'),
@@ -117,7 +114,18 @@ class Migration(migrations.Migration):
             field=models.DecimalField(decimal_places=2, default=0, max_digits=12),
             preserve_default=False,
         ),
-        migrations.RunPython(prices_had_no_parts, migrations.RunPython.noop),
+        *[
+            migrations.RunPython(
+                copy_field("policies", model, source=source, target="net_premium"),
+                migrations.RunPython.noop,
+            )
+            for model, source in [
+                ("Policy", "premium"),
+                ("HistoricalPolicy", "premium"),
+                ("Payment", "amount"),
+                ("HistoricalPayment", "amount"),
+            ]
+        ],
         migrations.AddConstraint(
             model_name='payment',
             constraint=models.CheckConstraint(condition=models.Q(('amount__gte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('net_premium'), '+', models.F('tax')), '+', models.F('fees')), '-', models.Value(Decimal('0.001')))), ('amount__lte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('net_premium'), '+', models.F('tax')), '+', models.F('fees')), '+', models.Value(Decimal('0.001'))))), name='payment_amount_parts'),

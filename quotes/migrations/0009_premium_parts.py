@@ -7,14 +7,13 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-
-def prices_had_no_parts(apps, schema_editor):
-    """Every existing price was all net premium: no tax, fees or commission."""
-    for name in ("Quote", "HistoricalQuote"):
-        apps.get_model("quotes", name).objects.update(net_premium=models.F("premium"))
+from myproject.backfills import copy_field
 
 
 class Migration(migrations.Migration):
+    # Every existing price was all net premium (no tax, fees or commission): copied in
+    # batches that commit on their own (see myproject.backfills).
+    atomic = False
 
     dependencies = [
         ('customers', '0009_partner_commission_rate'),
@@ -162,7 +161,14 @@ class Migration(migrations.Migration):
             model_name='historicalcommission',
             index=models.Index(fields=['id', 'history_date'], name='quotes_hist_id_29e197_idx'),
         ),
-        migrations.RunPython(prices_had_no_parts, migrations.RunPython.noop),
+        migrations.RunPython(
+            copy_field("quotes", "Quote", source="premium", target="net_premium"),
+            migrations.RunPython.noop,
+        ),
+        migrations.RunPython(
+            copy_field("quotes", "HistoricalQuote", source="premium", target="net_premium"),
+            migrations.RunPython.noop,
+        ),
         migrations.AddConstraint(
             model_name='quote',
             constraint=models.CheckConstraint(condition=models.Q(('premium__gte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('net_premium'), '+', models.F('tax')), '+', models.F('fees')), '-', models.Value(Decimal('0.001')))), ('premium__lte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('net_premium'), '+', models.F('tax')), '+', models.F('fees')), '+', models.Value(Decimal('0.001'))))), name='quote_premium_parts'),
