@@ -147,7 +147,7 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
     )
     def cancellation_quote(self, request, **kwargs):
         policy = self.get_object()
-        params = CancellationQuoteInputSerializer(data=request.query_params)
+        params = CancellationQuoteInputSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         quote = services.policy_cancellation_quote(
             policy_id=policy.pk, **params.validated_data, by=acting_user(request)
@@ -205,7 +205,7 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
     )
     def endorsement_quote(self, request, **kwargs):
         policy = self.get_object()
-        params = EndorseInputSerializer(data=request.query_params)
+        params = EndorseInputSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         quote = services.policy_endorsement_quote(policy_id=policy.pk, **params.validated_data)
         return Response(EndorsementQuoteSerializer(quote).data)

@@ -180,6 +180,30 @@ def test_two_customers_with_one_reference_at_once_make_one_and_a_409(token_and_q
     assert Customer.objects.filter(external_ref="R-1").count() == 1
 
 
+def test_two_changes_of_cover_at_once_charge_once_and_an_endorse_and_a_cancel_never_both_win(
+    token_and_renewable_policy,
+):
+    token, policy = token_and_renewable_policy
+    body = {"cover": "75000.00"}
+
+    statuses = at_once(*[lambda: post(token, f"policies/{policy.pk}/endorse/", body)] * 2)
+
+    assert sorted(statuses) == [200, 400]  # the second finds the cover already 75,000
+    assert Payment.objects.filter(policy=policy, kind="charge").count() == 2  # issue + change
+    endorsed, cancelled = at_once(
+        lambda: post(token, f"policies/{policy.pk}/endorse/", {"cover": "50000.00"}),
+        lambda: post(token, f"policies/{policy.pk}/cancel/", {"reason": "other"}),
+    )
+    policy.refresh_from_db()
+    assert cancelled == 200
+    assert endorsed in (200, 409)  # before the cancellation, or refused after it
+    assert policy.state == "cancelled"
+    charges = Payment.objects.filter(policy=policy, kind="charge")
+    refunds = Payment.objects.filter(policy=policy, kind="refund")
+    paid = sum(p.amount for p in charges) - sum(p.amount for p in refunds)
+    assert paid > 0  # never more given back than was taken
+
+
 @pytest.fixture(scope="session")
 def httpserver_listen_address():
     return ("127.0.0.1", 0)

@@ -195,3 +195,10 @@ def test_another_partners_policy_is_not_found(other_api, illness_policy):
     response = refund_quote(other_api, illness_policy)
 
     assert response.status_code == 404
+
+
+def test_an_empty_date_is_a_400_not_today(api, illness_policy):
+    response = api.get(f"/api/v1/policies/{illness_policy.pk}/cancellation-quote/?effective_date=")
+
+    assert response.status_code == 400
+    assert "effective_date" in response.json()["errors"]

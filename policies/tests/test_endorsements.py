@@ -396,3 +396,12 @@ def test_a_change_cannot_take_effect_before_one_already_dated(api, illness_polic
     assert earlier.status_code == 400
     assert "effective_date" in earlier.json()["errors"]
     assert same_day.status_code == 200
+
+
+def test_an_empty_date_in_the_preview_is_a_400_not_today(api, illness_policy):
+    response = api.get(
+        f"/api/v1/policies/{illness_policy.pk}/endorsement-quote/?cover=150000.00&effective_date="
+    )
+
+    assert response.status_code == 400
+    assert "effective_date" in response.json()["errors"]
