@@ -252,8 +252,8 @@ class Endorsement(models.Model):
     effective_date = models.DateField()
     old_cover = models.DecimalField(**MONEY)
     new_cover = models.DecimalField(**MONEY)
-    old_premium = models.DecimalField(**MONEY, help_text="The annual premium before.")
-    # The annual parts before, for a cancellation taking effect before this change does.
+    # The annual parts before (their premium is the sum of net premium, tax and fees), for
+    # a cancellation taking effect before this change does.
     old_net_premium = models.DecimalField(**MONEY)
     old_tax = models.DecimalField(**MONEY)
     old_fees = models.DecimalField(**MONEY)
@@ -282,6 +282,11 @@ class Endorsement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_cover} to {self.new_cover} from {self.effective_date:%d-%m-%Y}"
+
+    @property
+    def old_premium(self):
+        """The annual premium before."""
+        return self.old_parts.premium
 
     @property
     def old_parts(self) -> PremiumParts:

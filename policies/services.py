@@ -203,14 +203,13 @@ def policy_cancel(
         policy.save(update_fields=[*cancellation, "updated_at"])
     _decline_open_renewal(policy, by=by, now=now)
     payments = lock_payments(policy)
-    endorsements = list(policy.endorsements.select_related("payment"))
-    refund = _refund(policy.show(payments=payments, endorsements=endorsements), effective, now)
+    refund = _refund(_shown(policy, payments), effective, now)
     for payment in payments:
         if payment.status == Payment.Status.PENDING:
             transition(payment, Payment.Status.CANCELLED, by=by, reason="policy cancelled")
     if refund.amount > 0:
         payments.append(_pay(policy, payments, -refund.parts, by=by))
-    policy.show(payments=payments, endorsements=endorsements)
+    policy.show(payments=payments, endorsements=list(policy.endorsements.all()))  # as read
     if effective <= today:  # a scheduled one is told on its day (see events.py)
         policy_event("policy.cancelled", policy)
     return policy
@@ -339,6 +338,16 @@ def _check_cancellable(
     return effective
 
 
+def _require_active(policy: Policy, now: dt.datetime, rule: str) -> None:
+    """Renewing and changing cover need a policy active now with no cancellation ahead."""
+    state = policy.state_at(now)
+    if state != Policy.State.ACTIVE:
+        raise Conflict(
+            f"Policy {policy.number} is {state}; {rule}.", code="invalid_transition", state=state
+        )
+    _refuse_scheduled_cancellation(policy)
+
+
 def _refuse_scheduled_cancellation(policy: Policy) -> None:
     """An active policy with a cancellation ahead is not cancelled again, nor renewed or
     changed."""
@@ -379,14 +388,7 @@ def policy_renew(*, policy_id: int, by: Actor = None, now: dt.datetime | None = 
     now = now or timezone.now()
     today = timezone.localdate(now)
     policy = lock_policy(policy_id)
-    state = policy.state_at(now)
-    if state != Policy.State.ACTIVE:
-        raise Conflict(
-            f"Policy {policy.number} is {state}; only an active policy can be renewed.",
-            code="invalid_transition",
-            state=state,
-        )
-    _refuse_scheduled_cancellation(policy)
+    _require_active(policy, now, "only an active policy can be renewed")
     opens = policy.end_date - dt.timedelta(days=RENEWAL_WINDOW_DAYS)
     if today < opens:
         raise Conflict(
@@ -475,7 +477,6 @@ def policy_endorse(
         effective_date=priced.effective_date,
         old_cover=priced.old_cover,
         new_cover=priced.new_cover,
-        old_premium=priced.old_parts.premium,
         old_net_premium=priced.old_parts.net_premium,
         old_tax=priced.old_parts.tax,
         old_fees=priced.old_parts.fees,
@@ -505,14 +506,7 @@ def _price_endorsement(
     now: dt.datetime,
 ) -> EndorsementQuote:
     today = timezone.localdate(now)
-    state = policy.state_at(now)
-    if state != Policy.State.ACTIVE:
-        raise Conflict(
-            f"Policy {policy.number} is {state}; only an active policy's cover can change.",
-            code="invalid_transition",
-            state=state,
-        )
-    _refuse_scheduled_cancellation(policy)
+    _require_active(policy, now, "only an active policy's cover can change")
     if any(p.status == Payment.Status.PENDING for p in payments):
         raise Conflict(
             f"Policy {policy.number} has an unpaid invoice; its cover can change once it is paid.",
