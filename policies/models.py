@@ -147,6 +147,26 @@ class Policy(PricedParts, Stateful):
     def lapse_reason(self, state: str) -> str:
         return self.cancellation_reason if state == PolicyState.CANCELLED else "term ended"
 
+    @classmethod
+    def from_quote(cls, quote, *, start: dt.date, end: dt.date, **fields) -> "Policy":
+        """The policy a paid quote issues, unsaved: its number, owner, cover and price (with
+        its parts) come from the quote, never recomputed."""
+        policy = cls(
+            quote=quote,
+            number=f"POL-{start:%Y}-{quote.pk:07d}",
+            partner=quote.partner,
+            customer=quote.customer,
+            product=quote.product,
+            cover=quote.cover,
+            premium=quote.premium,
+            currency=quote.currency,
+            start_date=start,
+            end_date=end,
+            **fields,
+        )
+        policy.set_parts(quote)
+        return policy
+
     def show(self, *, payments: list["Payment"], endorsements: list["Endorsement"]) -> "Policy":
         """Attach the payments and endorsements a service has just read or written, so that
         rendering the policy reads nothing again (as a prefetch would have)."""

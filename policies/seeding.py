@@ -193,7 +193,7 @@ def seed(*, customers: int, partners: list[Partner], seed_value: int = 7) -> dic
             currency=product.currency,
         )
         quote = Quote(
-            partner_id=person.partner_id,
+            partner=person.partner,
             customer=person,
             product=product,
             cover=product.default_cover,
@@ -234,22 +234,14 @@ def seed(*, customers: int, partners: list[Partner], seed_value: int = 7) -> dic
             continue
         start, end = policy_term(timezone.localdate(quote.created_at))
         state = Policy.State.EXPIRED if end < today else Policy.State.ACTIVE
-        policy = Policy(
-            quote=quote,
-            number=f"POL-{start:%Y}-{quote.pk:07d}",
-            partner_id=quote.partner_id,
-            customer_id=quote.customer_id,
-            product_id=quote.product_id,
-            cover=quote.cover,
-            premium=quote.premium,
-            currency=quote.currency,
-            start_date=start,
-            end_date=end,
+        policy = Policy.from_quote(
+            quote,
+            start=start,
+            end=end,
             state=state,
             created_at=quote.created_at,
             updated_at=quote.created_at,
         )
-        policy.set_parts(quote)
         if state == Policy.State.ACTIVE and rng.random() < 0.06:
             policy.state = Policy.State.CANCELLED
             policy.cancellation_reason = "customer_request"

@@ -80,20 +80,7 @@ def policy_issue(
     start, end = policy_term(
         max(renewed.end_date + dt.timedelta(days=1), today) if renewed else today
     )
-    policy = Policy(
-        quote=quote,
-        number=f"POL-{start:%Y}-{quote.pk:07d}",
-        partner=quote.partner,
-        customer=quote.customer,
-        product=quote.product,
-        cover=quote.cover,
-        premium=quote.premium,
-        currency=quote.currency,
-        start_date=start,
-        end_date=end,
-        state=Policy.State.ACTIVE,
-    )
-    policy.set_parts(quote)
+    policy = Policy.from_quote(quote, start=start, end=end, state=Policy.State.ACTIVE)
     policy._history_user = by
     charge = Payment(
         policy=policy,
