@@ -7,14 +7,17 @@ from django.db import models
 from django.utils import timezone
 
 from myproject.history import tracked
-from myproject.text import normalize_text, validate_plain_text
+from myproject.text import has_visible_character, normalize_text, validate_plain_text
 
 EARLIEST_DOB = dt.date(1900, 1, 1)
 
 
 def validate_name(value: str) -> None:
-    """Names are printable text, shown as they read (see myproject.text)."""
+    """Names are printable text, shown as they read (see myproject.text), with at least one
+    letter or digit that shows: a name of blanks, fillers or lone marks reads as nothing."""
     validate_plain_text(value)
+    if value and not has_visible_character(value):
+        raise ValidationError("Use at least one letter or digit.", code="invalid")
 
 
 class Partner(models.Model):

@@ -42,7 +42,13 @@ TRANSITIONS = Counter(
 )
 
 
+# Methods counted by name; any other a client makes up is `other`, so that no request can add
+# a series of its own.
+KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
 def observe_request(*, method: str, route: str | None, status: int, seconds: float) -> None:
+    method = method if method in KNOWN_METHODS else "other"
     REQUESTS.labels(method, route or "unrouted", str(status)).inc()
     LATENCY.labels(route or "unrouted").observe(seconds)
 

@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-# As Django's own deployment check asks: a short key can be guessed offline from anything
-# it signs (sessions, CSRF tokens, password reset links).
+# As Django's own deployment check asks: a short key, or one of few distinct characters, can
+# be guessed offline from anything it signs (sessions, CSRF tokens, password reset links), and
+# one that starts like those `startproject` writes was probably copied from somewhere.
 MIN_SECRET_KEY_LENGTH = 50
+MIN_SECRET_KEY_DISTINCT_CHARACTERS = 5
+INSECURE_PREFIX = "django-insecure-"
 
 
 def refuse_to_serve_without_a_secret_key() -> None:
@@ -16,8 +19,17 @@ def refuse_to_serve_without_a_secret_key() -> None:
         key = ""
     if not key:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development only).")
-    if not settings.DEBUG and len(key) < MIN_SECRET_KEY_LENGTH:
+    if settings.DEBUG:
+        return
+    weak = (
+        len(key) < MIN_SECRET_KEY_LENGTH
+        or len(set(key)) < MIN_SECRET_KEY_DISTINCT_CHARACTERS
+        or key.startswith(INSECURE_PREFIX)
+    )
+    if weak:
         raise ImproperlyConfigured(
-            f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters; generate one with "
+            f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} random characters (at least "
+            f"{MIN_SECRET_KEY_DISTINCT_CHARACTERS} distinct, not starting with "
+            f"{INSECURE_PREFIX!r}); generate one with "
             '`python -c "import secrets; print(secrets.token_urlsafe(50))"`.'
         )

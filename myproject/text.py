@@ -24,3 +24,27 @@ def validate_plain_text(value: str) -> None:
             "zero-width spaces) are not allowed.",
             code="invalid",
         )
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (`=HYPERLINK(...)`,
+# `+cmd|...`, `@SUM(...)`, `-2+3`), and a tab or carriage return can start one too.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A CSV cell that a spreadsheet shows as text: text starting like a formula gets a
+    leading apostrophe (OWASP's advice); numbers and dates are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def has_visible_character(value: str) -> bool:
+    """At least one letter or digit that shows: Hangul fillers (U+115F, U+1160, U+3164,
+    U+FFA0) are letters to Unicode but print nothing."""
+    return any(
+        unicodedata.category(char)[0] in "LN" and char not in INVISIBLE_LETTERS for char in value
+    )
+
+
+INVISIBLE_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}

@@ -2,7 +2,7 @@ import csv
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, Sum
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from customers.admin import CustomerAdmin, dob_from_search
 from customers.models import Customer
 from myproject.admin import ReadOnlyInline, run_action
+from myproject.text import spreadsheet_safe
 from quotes.admin import parts_after_premium
 from quotes.models import Quote
 
@@ -136,7 +137,14 @@ class PolicyAdmin(SimpleHistoryAdmin):
     @admin.action(description="Export the selected policies as CSV")
     def export_csv(self, request, queryset):
         header = ["number", "customer", "date of birth", "product", "cover", "premium"]
-        header += ["currency", "state", "start", "end", "paid on"]
+        header += ["currency", "state", "start", "end", "paid on", "refunded"]
+        header += ["cancellation reason", "cancelled on"]
+        refunds = Payment.objects.filter(policy=OuterRef("pk"), kind=Payment.Kind.REFUND)
+        policies = queryset.select_related("customer", "product").annotate(
+            refunded=Subquery(
+                refunds.values("policy").annotate(total=Sum("amount")).values("total")
+            )
+        )
         rows = (
             [
                 policy.number,
@@ -150,12 +158,19 @@ class PolicyAdmin(SimpleHistoryAdmin):
                 f"{policy.start_date:%d-%m-%Y}",
                 f"{policy.end_date:%d-%m-%Y}",
                 f"{policy.paid_at:%d-%m-%Y}" if policy.paid_at else "",
+                f"{policy.refunded or 0:.2f}",
+                policy.get_cancellation_reason_display() if policy.cancellation_reason else "",
+                f"{policy.cancelled_on:%d-%m-%Y}" if policy.cancelled_on else "",
             ]
-            for policy in queryset.order_by("pk").iterator(chunk_size=2000)
+            for policy in policies.order_by("pk").iterator(chunk_size=2000)
         )
         writer = csv.writer(_Echo())  # each row written is returned, and streamed
         response = StreamingHttpResponse(
-            (writer.writerow(row) for row in _prepend(header, rows)), content_type="text/csv"
+            (
+                writer.writerow([spreadsheet_safe(cell) for cell in row])
+                for row in _prepend(header, rows)
+            ),
+            content_type="text/csv",
         )
         response["Content-Disposition"] = 'attachment; filename="policies.csv"'
         return response

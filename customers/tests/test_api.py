@@ -62,6 +62,14 @@ def test_names_are_trimmed(api):
         ("dob", "31-12-1899"),
         ("dob", ""),
         ("dob", 19910625),
+        ("dob", "00-00-0000"),
+        # Names made only of characters that show nothing: Hangul fillers, a braille blank,
+        # a combining grapheme joiner, a lone combining mark.
+        ("first_name", "\u3164"),
+        ("last_name", "\u115f\u3164"),
+        ("first_name", "\u2800"),
+        ("last_name", "\u034f"),
+        ("first_name", "\u0301"),
     ],
 )
 def test_invalid_customer_fields_are_refused_with_the_field_named(api, field, value):
@@ -73,6 +81,13 @@ def test_invalid_customer_fields_are_refused_with_the_field_named(api, field, va
     assert body["code"] == "validation_error"
     assert field in body["errors"]
     assert not Customer.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["李", "O'Neil", "Ng", "X Æ A-12", "José\u0301"])
+def test_a_name_with_one_visible_letter_or_digit_is_accepted(api, name):
+    response = api.post("/api/v1/create_customer/", {**BEN, "first_name": name}, format="json")
+
+    assert response.status_code == 201
 
 
 def test_a_name_of_exactly_100_characters_is_accepted(api):

@@ -32,3 +32,15 @@ def test_metrics_count_requests_by_route_and_what_was_made(client, api, customer
     assert 'insurance_request_seconds_bucket{le="0.005",route="quote-list"}' in text
     assert 'insurance_objects_created_total{model="quotes.Quote",product="' in text
     assert "Ben" not in text and "Stokes" not in text
+
+
+def test_a_made_up_method_is_counted_as_other_not_as_a_series_of_its_own(client, settings):
+    settings.METRICS_TOKEN = "s3cret-metrics-token"
+    for n in range(5):
+        client.generic(f"XMETHOD{n}", "/healthz")
+
+    text = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-metrics-token").content
+    text = text.decode()
+
+    assert "XMETHOD" not in text
+    assert 'insurance_requests_total{method="other",route="healthz",status="405"}' in text

@@ -61,11 +61,14 @@ def test_without_a_secret_key_and_debug_the_server_refuses_to_start(server):
 
 
 @pytest.mark.parametrize("server", ["myproject.wsgi", "myproject.asgi"])
-def test_with_a_short_secret_key_the_server_refuses_to_start(server):
-    result = python("-c", f"import {server}", SECRET_KEY="short")
+@pytest.mark.parametrize(
+    "key", ["short", "a" * 50, "abcd" * 20, "django-insecure-" + secrets.token_urlsafe(50)]
+)
+def test_with_a_weak_secret_key_the_server_refuses_to_start(server, key):
+    result = python("-c", f"import {server}", SECRET_KEY=key)
 
     assert result.returncode != 0
-    assert "at least 50 characters" in result.stderr
+    assert "at least 50 random characters" in result.stderr
 
 
 def test_x_forwarded_proto_is_trusted_only_when_set():

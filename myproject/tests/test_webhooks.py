@@ -238,6 +238,14 @@ def test_the_feed_is_the_partners_own(api, other_api, customer, personal_acciden
         "https://169.254.169.254/latest/meta-data",
         "https://[::1]/hooks",
         "https://[::ffff:10.0.0.1]/hooks",
+        # IPv6 forms that embed a private IPv4 address: NAT64, local-use NAT64, 6to4,
+        # IPv4-compatible, and Teredo.
+        "https://[64:ff9b::a00:1]/hooks",
+        "https://[64:ff9b:1::a00:1]/hooks",
+        "https://[2002:a00:1::1]/hooks",
+        "https://[::a00:1]/hooks",
+        "https://[::127.0.0.1]/hooks",
+        "https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/hooks",
         "https://100.64.0.1/hooks",
         "https://0.0.0.0/hooks",
         "http://example.com/hooks",
@@ -274,7 +282,27 @@ def test_a_name_resolving_to_a_private_address_is_refused(api, monkeypatch):
     response = register(api, "https://hooks.partner.example/in")
 
     assert response.status_code == 400
-    assert "192.168.1.10" in response.json()["errors"]["url"][0]
+    assert response.json()["errors"]["url"] == ["hooks.partner.example is not a public address."]
+
+
+@pytest.mark.parametrize("url", ["https://localhost/", "https://no-such-name.invalid/"])
+def test_a_refusal_tells_nothing_of_the_networks_names(api, settings, url):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False  # as in production
+
+    response = register(api, url)
+
+    assert response.status_code == 400
+    (message,) = response.json()["errors"]["url"]
+    assert message.endswith("is not a public address.")
+    assert "127.0.0.1" not in message and "resolve" not in message
+
+
+def test_a_public_address_written_in_an_ipv6_form_that_embeds_it_is_allowed():
+    from myproject.webhooks.safety import is_public
+
+    assert is_public("64:ff9b::5db8:d822")  # NAT64 of 93.184.216.34
+    assert is_public("2606:4700::1111")
+    assert not is_public("64:ff9b::7f00:1")  # NAT64 of 127.0.0.1
 
 
 def test_the_address_is_checked_again_before_each_delivery(

@@ -152,3 +152,38 @@ def test_the_dashboard_shows_the_last_30_days_by_product_with_charts(
 
 def test_the_dashboard_is_for_staff_only(client, api):
     assert client.get("/admin/dashboard/").status_code == 302  # to the login page
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"]
+)
+def test_the_csv_export_shows_a_formula_typed_as_a_name_as_text(admin_client, policy, name):
+    import csv
+
+    customer = policy.customer
+    customer.first_name = name
+    customer.save()
+
+    response = admin_client.post(
+        "/admin/policies/policy/", {"action": "export_csv", "_selected_action": [policy.pk]}
+    )
+
+    rows = list(csv.reader(b"".join(response.streaming_content).decode().splitlines()))
+    assert rows[1][1] == f"'{name} Stokes"
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_the_csv_export_has_the_refund_and_the_cancellation(admin_client, policy):
+    import csv
+
+    services_cancel(policy)
+
+    response = admin_client.post(
+        "/admin/policies/policy/", {"action": "export_csv", "_selected_action": [policy.pk]}
+    )
+
+    header, row = csv.reader(b"".join(response.streaming_content).decode().splitlines())
+    record = dict(zip(header, row, strict=True))
+    assert record["refunded"] == "100.00"
+    assert record["cancellation reason"] == "Customer Request"
+    assert record["cancelled on"] == f"{policy.start_date:%d-%m-%Y}"
