@@ -196,10 +196,39 @@ def _post(endpoint: WebhookEndpoint, event: Event, attempt: Attempt) -> None:
     except UnsafeURL as exc:
         attempt.error = str(exc)[:200]
     except urllib3.exceptions.HTTPError as exc:
-        attempt.error = type(exc).__name__
+        attempt.error = failure(exc)[:200]
     except TryTimedOut:
         attempt.error = f"no whole answer within {TIMEOUT_SECONDS} s"
+    if attempt.status_code is not None and not attempt.succeeded:
+        attempt.error = f"answered HTTP {attempt.status_code}"
     attempt.duration_ms = int((time.monotonic() - started) * 1000)
+
+
+# What a receiver's operator can act on, for the errors a try can meet (urllib3's own names
+# say nothing to them). NewConnectionError is a kind of ConnectTimeoutError: it comes first.
+def failure(exc: urllib3.exceptions.HTTPError) -> str:
+    """Why a try got no answer, in words."""
+    text = str(exc)
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        if "match" in text and "hostname" in text.lower():
+            return "TLS: the certificate is not for this host name"
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            reason = text.rsplit("certificate verify failed:", 1)[-1].split("(")[0].strip()
+            return f"TLS: the certificate is not trusted ({reason or 'verify failed'})"
+        return "TLS: the handshake failed"
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        if "refused" in text.lower():
+            return "connection refused"
+        if "unreachable" in text.lower():
+            return "network unreachable"
+        return "could not connect"
+    if isinstance(exc, urllib3.exceptions.ConnectTimeoutError):
+        return f"could not connect within {TIMEOUT_SECONDS} s"
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+        return f"no answer within {TIMEOUT_SECONDS} s"
+    if isinstance(exc, urllib3.exceptions.ProtocolError):
+        return "the connection closed before a whole answer"
+    return f"no answer ({type(exc).__name__})"
 
 
 def _send(pool, target, body: str, headers: dict, attempt: Attempt) -> None:
