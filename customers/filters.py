@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Q
 
-from myproject.http.filters import DateFilter, FilterSet
+from myproject.http.filters import DateFilter, FilterSet, FreeTextFilter
 
 from .models import Customer
 
@@ -9,13 +9,13 @@ from .models import Customer
 class CustomerFilter(FilterSet):
     """Name filters are case-insensitive substrings; all filters combine with AND."""
 
-    name = django_filters.CharFilter(
+    name = FreeTextFilter(
         method="filter_name", label="First or last name contains (case-insensitive)."
     )
-    first_name = django_filters.CharFilter(
+    first_name = FreeTextFilter(
         lookup_expr="icontains", label="First name contains (case-insensitive)."
     )
-    last_name = django_filters.CharFilter(
+    last_name = FreeTextFilter(
         lookup_expr="icontains", label="Last name contains (case-insensitive)."
     )
     dob = DateFilter(label="Exact date of birth, DD-MM-YYYY or YYYY-MM-DD.")

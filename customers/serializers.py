@@ -19,8 +19,8 @@ class CustomerInputSerializer(StrictInputSerializer):
         queryset=Partner.objects.all(),
         pk_field=id_field(),
         required=False,
-        help_text="Staff only, and required for staff: the partner the customer belongs to. "
-        "A partner's own customers are always its own.",
+        help_text="Staff only (signed in to admin), and then required: the partner the "
+        "customer belongs to. A partner never sends it (400): its customers are its own.",
     )
     first_name = StrictCharField(max_length=100)
     last_name = StrictCharField(max_length=100)

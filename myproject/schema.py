@@ -82,10 +82,20 @@ class ProblemAutoSchema(AutoSchema):
             parameters = [*parameters, IDEMPOTENCY_KEY]
         return parameters
 
+    def _takes_query(self) -> bool:
+        """Declares query parameters (a serializer of them, or OpenApiParameters in the
+        query), which are checked as strictly as bodies: a bad one is a 400."""
+        return any(
+            not isinstance(parameter, OpenApiParameter)
+            or parameter.location == OpenApiParameter.QUERY
+            for parameter in self.get_override_parameters()
+            if parameter is not IDEMPOTENCY_KEY
+        )
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = ["401", "403", "429"] if self.get_auth() else []
-        if self.method in ("POST", "PUT", "PATCH") or self._is_list_view():
+        if self.method in ("POST", "PUT", "PATCH") or self._is_list_view() or self._takes_query():
             codes.append("400")
         if "{" in self.path or self._is_list_view():
             codes.append("404")

@@ -11,7 +11,10 @@ from rest_framework import serializers
 
 from ..text import normalize_text, validate_plain_text
 
-DATE_PATTERN = r"^([0-9]{2}-[0-9]{2}-[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2})$"
+# Days 01-31 and months 01-12, so that the schema admits no `00-00-0000` (the calendar, such
+# as 31-02, is checked by the server).
+_DAY, _MONTH = "(0[1-9]|[12][0-9]|3[01])", "(0[1-9]|1[0-2])"
+DATE_PATTERN = rf"^({_DAY}-{_MONTH}-[0-9]{{4}}|[0-9]{{4}}-{_MONTH}-{_DAY})$"
 DATE_SCHEMA = {
     "type": "string",
     "pattern": DATE_PATTERN,

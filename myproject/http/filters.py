@@ -6,7 +6,12 @@ import django_filters
 from django import forms
 from drf_spectacular.utils import extend_schema_field
 
-from .fields import DATE_PATTERN, DATE_SCHEMA, MAX_ID
+from .fields import DATE_PATTERN, DATE_SCHEMA
+
+# The largest id a query string takes: the largest integer a JavaScript client (Swagger UI
+# among them) holds exactly. 2^63-1, the column's own bound, reads there as
+# 9223372036854776000, a number the server would refuse; no id comes near either.
+MAX_QUERY_ID = 2**53 - 1
 
 # What a list takes besides its filters (see pagination.py); `format` is DRF's own.
 PAGE_PARAMETERS = {"cursor", "page", "page_size", "format"}
@@ -36,24 +41,30 @@ class DateFilter(django_filters.DateFilter):
     field_class = _StrictDateField
 
 
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_QUERY_ID})
 class IdFilter(django_filters.NumberFilter):
-    """An object id in a query string: digits only, within the id column's range."""
+    """An object id in a query string: digits only, from 1 to MAX_QUERY_ID."""
 
     field_class = _StrictIdField
 
     def __init__(self, **kwargs):
-        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+        super().__init__(min_value=1, max_value=MAX_QUERY_ID, **kwargs)
+
+
+class FreeTextFilter(django_filters.CharFilter):
+    """Text a person types to search (a name, part of one): sent empty, it filters nothing.
+    Every other filter sent empty is an error."""
 
 
 class FilterSet(django_filters.FilterSet):
     """Filters combine with AND. A parameter sent empty (`?state=`) is an error unless it is
-    free text: an empty date, id or choice is a malformed request, not a missing filter."""
+    free text: an empty date, id, choice or exact reference is a malformed request, not a
+    missing filter."""
 
     def is_valid(self):
         valid = super().is_valid()
         for name, declared in self.filters.items():
-            if self.data.get(name) == "" and not isinstance(declared, django_filters.CharFilter):
+            if self.data.get(name) == "" and not isinstance(declared, FreeTextFilter):
                 self.form.add_error(name, "This parameter needs a value.")
                 valid = False
         # A misspelt filter (`?customer_idd=1`) must not quietly return everything.

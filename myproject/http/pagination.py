@@ -9,10 +9,13 @@ Lists are walked by an indexed key (`pk`), 20 items a page (`page_size` up to 10
 `count_capped: true` (a count over at most COUNT_CAP + 1 rows of an index).
 """
 
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import pagination, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from .filters import PAGE_PARAMETERS
 
 
 class KeysetPagination(pagination.CursorPagination):
@@ -25,6 +28,15 @@ class KeysetPagination(pagination.CursorPagination):
     MAX_PAGE = 10_000_000
 
     def paginate_queryset(self, queryset, request, view=None):
+        # A list with filters refuses what it does not take (filters.FilterSet); one without
+        # takes nothing but its pages.
+        if DjangoFilterBackend not in getattr(view, "filter_backends", ()):
+            unknown = sorted(set(request.query_params) - PAGE_PARAMETERS)
+            if unknown:
+                shown = unknown[0][:64]
+                raise serializers.ValidationError(
+                    {"non_field_errors": [f"`{shown}` is not a parameter of this list."]}
+                )
         for name in (self.page_query_param, self.page_size_query_param):
             raw = request.query_params.get(name)
             if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
@@ -129,7 +141,7 @@ class KeysetPagination(pagination.CursorPagination):
                 "required": False,
                 "in": "query",
                 "description": "Where a page starts: follow `next` and `previous`.",
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "minLength": 1},
             },
             {
                 "name": self.page_query_param,

@@ -85,3 +85,59 @@ def test_admin_quote_and_policy_pages_show_history(admin_client, accepted_quote)
 
     assert quote_history.status_code == 200
     assert b"accepted" in quote_history.content
+
+
+@pytest.mark.parametrize("preview", ["cancellation-quote", "endorsement-quote"])
+def test_the_previews_document_their_400_for_a_bad_query(client, preview):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+
+    responses = schema["paths"][f"/api/v1/policies/{{id}}/{preview}/"]["get"]["responses"]
+
+    assert "400" in responses
+
+
+def operation(schema, path, method="get"):
+    return schema["paths"][path][method]
+
+
+def test_a_cursor_is_documented_as_never_empty(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+
+    (cursor,) = [
+        p for p in operation(schema, "/api/v1/customers/")["parameters"] if p["name"] == "cursor"
+    ]
+    assert cursor["schema"]["minLength"] == 1
+
+
+def test_the_date_pattern_admits_no_zero_day_or_month(client):
+    import re
+
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    pattern = schema["components"]["schemas"]["CustomerInputRequest"]["properties"]["dob"]
+
+    for day in ("25-06-1991", "1991-06-25", "31-12-1999"):
+        assert re.match(pattern["pattern"], day)
+    for day in ("00-00-0000", "32-01-1990", "01-13-1990", "1990-00-10", "1990-01-00"):
+        assert not re.match(pattern["pattern"], day)
+
+
+def test_the_partner_field_is_documented_as_staff_only(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+
+    partner = schema["components"]["schemas"]["CustomerInputRequest"]["properties"]["partner"]
+
+    assert partner["description"].startswith("Staff only")
+    assert "A partner never sends it (400)" in partner["description"]
+
+
+@pytest.mark.parametrize(
+    ("path", "name"), [("/api/v1/quotes/", "customer"), ("/api/v1/policies/", "customer_id")]
+)
+def test_the_customer_filter_is_bounded_by_what_a_javascript_client_holds(client, api, path, name):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+
+    (customer,) = [p for p in operation(schema, path)["parameters"] if p["name"] == name]
+
+    assert customer["schema"]["maximum"] == 2**53 - 1
+    assert api.get(path, {name: 2**53 - 1}).status_code == 200
+    assert api.get(path, {name: 2**53}).status_code == 400

@@ -48,6 +48,10 @@ def test_an_id_filter_too_large_for_any_column_is_a_400(api, path, parameter):
         ("policies/", "type"),
         ("quotes/", "state"),
         ("quotes/", "customer"),
+        ("customers/", "external_ref"),
+        ("search/", "external_ref"),
+        ("events/", "type"),
+        ("events/", "after"),
     ],
 )
 def test_an_empty_filter_that_is_not_free_text_is_a_400(api, path, parameter):
@@ -142,3 +146,11 @@ def test_an_unknown_parameter_with_a_percent_sign_is_a_400_naming_it(api, path):
 
     assert response.status_code == 400
     assert "`±Ð+èÇ%J?` is not a parameter of this list." in str(response.json()["errors"])
+
+
+@pytest.mark.parametrize("query", ["=false", "code=x", "page=1&search=a"])
+def test_a_list_without_filters_refuses_any_other_parameter(api, query):
+    response = api.get(f"/api/v1/products/?{query}")
+
+    assert response.status_code == 400
+    assert "is not a parameter of this list" in response.json()["errors"]["non_field_errors"][0]
