@@ -265,6 +265,15 @@ WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
 # How long the events feed keeps events (`manage.py purge_events` deletes older ones).
 EVENTS_KEEP = dt.timedelta(days=max(1, int(os.environ.get("EVENTS_KEEP_DAYS", "90"))))
 
+# Documents (the policy schedule): who they name as the insurer and how to reach it, and where
+# the embedded fonts are (Debian's fonts-dejavu-core and fonts-wqy-microhei; see
+# myproject/pdf.py).
+INSURER_NAME = os.environ.get("INSURER_NAME", "Example Insurance Company")
+INSURER_CONTACT = os.environ.get("INSURER_CONTACT", "")
+PDF_FONT_DIRS = env_list(
+    "PDF_FONT_DIRS", "/usr/share/fonts/truetype/dejavu,/usr/share/fonts/truetype/wqy"
+)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Insurance distribution API",
     "DESCRIPTION": (

@@ -16,7 +16,7 @@ from myproject.text import spreadsheet_safe
 from quotes.admin import parts_after_premium
 from quotes.models import Quote
 
-from . import services
+from . import documents, services
 from .documents import policy_document
 from .models import CancellationReason, Endorsement, Payment, Policy
 from .selectors import policies_for_reading, policy_story
@@ -59,6 +59,7 @@ class PolicyAdmin(SimpleHistoryAdmin):
     readonly_fields = [
         "story",
         "schedule",
+        "verification_code",
         *parts_after_premium([f.name for f in Policy._meta.fields]),
     ]
     inlines = [PaymentInline, EndorsementInline]
@@ -104,6 +105,12 @@ class PolicyAdmin(SimpleHistoryAdmin):
     def schedule(self, policy):
         url = reverse("admin:policies_policy_document", args=[policy.pk])
         return format_html('<a href="{}">The PDF the customer gets</a>', url)
+
+    @admin.display(description="verification code")
+    def verification_code(self, policy):
+        """What a genuine schedule of the policy as it reads now carries: a customer reading
+        out another code has an older or an edited one."""
+        return documents.verification_code(policies_for_reading().get(pk=policy.pk))
 
     def get_urls(self):
         document = path(

@@ -13,10 +13,11 @@ ENDORSED = "endorsed"
 
 
 def policies_for_reading() -> QuerySet:
-    """Policies with what rendering one needs (customer, product, payments, endorsements) and
-    the state each reads now; built per request, since that state depends on the day."""
+    """Policies with what rendering one needs (customer, partner, product, payments,
+    endorsements) and the state each reads now; built per request, since that state depends
+    on the day."""
     return (
-        Policy.objects.select_related("customer", "product")
+        Policy.objects.select_related("customer", "partner", "product")
         .prefetch_related(
             Prefetch("payments", queryset=Payment.objects.order_by("id")),
             Prefetch(

@@ -225,3 +225,11 @@ class EndorseInputSerializer(StrictInputSerializer):
         required=False,
         help_text="From when, within the term and not before today (today by default).",
     )
+
+
+class DocumentInputSerializer(StrictInputSerializer):
+    disposition = serializers.ChoiceField(
+        choices=[("attachment", "attachment"), ("inline", "inline")],
+        default="attachment",
+        help_text="`attachment` (a download, the default) or `inline` (shown by a browser).",
+    )

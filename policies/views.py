@@ -20,6 +20,7 @@ from .serializers import (
     CancelInputSerializer,
     CancellationQuoteInputSerializer,
     CancellationQuoteSerializer,
+    DocumentInputSerializer,
     EndorseInputSerializer,
     EndorsementQuoteSerializer,
     HistoryEntrySerializer,
@@ -103,20 +104,26 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
         summary="The policy schedule (PDF)",
         description=(
             "The customer's document of the policy as it reads now: number, policyholder and "
-            "date of birth, product, cover, the premium and its parts, term, payments, any "
-            "cancellation and changes of cover, and a verification code. Made on request and "
-            "kept per version of the policy."
+            "date of birth, product, insurer, the partner that sold it, issue date, cover, the "
+            "premium and its parts, term, payments, any cancellation and changes of cover, "
+            "and a verification code the insurer checks. Made on request and kept until "
+            "anything it says changes. Sent as a download named `<policy number>.pdf`; "
+            "`?disposition=inline` asks a browser to show it instead."
         ),
+        parameters=[DocumentInputSerializer],
         responses={(200, "application/pdf"): OpenApiTypes.BINARY},
         filters=False,
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def document(self, request, **kwargs):
         policy = self.get_object()
+        params = DocumentInputSerializer(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        disposition = params.validated_data["disposition"]
         return HttpResponse(
             policy_document(policy),
             content_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{policy.number}.pdf"'},
+            headers={"Content-Disposition": f'{disposition}; filename="{policy.number}.pdf"'},
         )
 
     def perform_content_negotiation(self, request, force=False):
