@@ -3,7 +3,8 @@ import datetime as dt
 from django.contrib import admin
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.models import AuthToken
-from simple_history.admin import SimpleHistoryAdmin
+
+from myproject.admin import StaffHistoryAdmin
 
 from . import services
 from .models import Customer, Partner
@@ -39,7 +40,7 @@ def dob_from_search(term: str) -> dt.date | None:
 
 
 @admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin):
+class CustomerAdmin(StaffHistoryAdmin):
     """Search by name or date of birth (DD-MM-YYYY)."""
 
     list_display = ("id", "first_name", "last_name", "dob", "partner", "created_at")

@@ -146,6 +146,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# Dates as DD-MM-YYYY in admin too (myproject/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["myproject.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

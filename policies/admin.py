@@ -7,13 +7,18 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from customers.admin import CustomerAdmin, dob_from_search
 from customers.models import Customer
-from myproject.admin import ReadOnlyInline, run_action
+from myproject.admin import (
+    ReadOnlyInline,
+    StaffHistoryAdmin,
+    run_action,
+    shows_money,
+    with_currency,
+)
 from myproject.text import spreadsheet_safe
-from quotes.admin import parts_after_premium
+from quotes.admin import MONEY_FIELDS, parts_after_premium
 from quotes.models import Quote
 
 from . import documents, services
@@ -22,18 +27,24 @@ from .models import CancellationReason, Endorsement, Payment, Policy
 from .selectors import policies_for_reading, policy_story
 
 
+@shows_money(*MONEY_FIELDS)
 class PaymentInline(ReadOnlyInline):
     model = Payment
     fields = parts_after_premium(
-        ["reference", "kind", "amount", "currency", "method", "status", "created_at"], "amount"
+        ["reference", "kind", "amount", "method", "status", "created_at"], "amount"
     )
     show_change_link = False
 
 
+ENDORSEMENT_MONEY = ("old_cover", "new_cover", "old_premium", "new_premium", "premium_change")
+
+
+@shows_money(*ENDORSEMENT_MONEY)
 class EndorsementInline(ReadOnlyInline):
     model = Endorsement
-    fields = ["effective_date", "old_cover", "new_cover", "old_premium", "new_premium"]
-    fields += ["premium_change", "payment", "created_at"]
+    fields = with_currency(
+        ["effective_date", *ENDORSEMENT_MONEY, "payment", "created_at"], ENDORSEMENT_MONEY
+    )
     show_change_link = False
 
 
@@ -45,11 +56,12 @@ class _Echo:
 
 
 @admin.register(Policy)
-class PolicyAdmin(SimpleHistoryAdmin):
+@shows_money(*MONEY_FIELDS)
+class PolicyAdmin(StaffHistoryAdmin):
     """Policies are issued by paying a quote; their money and state are read-only here.
     Search by policy number, name or date of birth (DD-MM-YYYY)."""
 
-    list_display = ("number", "customer", "product_code", "premium", "state_now")
+    list_display = ("number", "customer", "product_code", "premium_money", "state_now")
     list_display += ("starts", "ends", "paid_on")
     list_filter = ("state", "product", ("start_date", admin.DateFieldListFilter), "end_date")
     search_fields = ("=number", "customer__first_name", "customer__last_name")
@@ -99,7 +111,7 @@ class PolicyAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="state", ordering="state")
     def state_now(self, policy):
-        return policy.current_state
+        return Policy.State(policy.current_state).label
 
     @admin.display(description="policy schedule")
     def schedule(self, policy):
@@ -212,8 +224,9 @@ class PolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(SimpleHistoryAdmin):
-    list_display = ("reference", "policy", "kind", "amount", "currency", "method", "status")
+@shows_money(*MONEY_FIELDS)
+class PaymentAdmin(StaffHistoryAdmin):
+    list_display = ("reference", "policy", "kind", "amount_money", "method", "status")
     list_filter = ("kind", "method", "status")
     search_fields = ("reference", "policy__number")
     list_select_related = ("policy",)
@@ -232,17 +245,19 @@ def _prepend(first, rest):
     yield from rest
 
 
+@shows_money("premium")
 class QuoteInline(ReadOnlyInline):
     model = Quote
     fk_name = "customer"
-    fields = ("id", "product", "premium", "currency", "state", "valid_until", "created_at")
+    fields = ("id", "product", "premium_money", "state", "valid_until", "created_at")
     ordering = ("-id",)
 
 
+@shows_money("premium")
 class PolicyInline(ReadOnlyInline):
     model = Policy
     fk_name = "customer"
-    fields = ("number", "product", "premium", "state", "start_date", "end_date")
+    fields = ("number", "product", "premium_money", "state", "start_date", "end_date")
     ordering = ("-quote",)
 
 

@@ -304,6 +304,10 @@ class Endorsement(models.Model):
         return f"{self.old_cover} to {self.new_cover} from {self.effective_date:%d-%m-%Y}"
 
     @property
+    def currency(self) -> str:
+        return self.policy.currency
+
+    @property
     def old_premium(self):
         """The annual premium before."""
         return self.old_parts.premium

@@ -1,19 +1,22 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
-from simple_history.admin import SimpleHistoryAdmin
 
-from myproject.admin import run_action
+from myproject.admin import StaffHistoryAdmin, run_action, shows_money, with_currency
 
 from . import services
 from .models import PART_NAMES, AgeBand, Commission, Product, Quote
 
+# The money a priced row carries, shown with its currency in admin.
+MONEY_FIELDS = ("cover", "premium", "amount", *PART_NAMES)
+
 
 def parts_after_premium(names: list[str], total: str = "premium") -> list[str]:
-    """Field names with a price's parts shown right after its total, as staff read them."""
+    """Field names with a price's parts shown right after its total, as staff read them, and
+    each money field with its currency (see myproject.admin.shows_money)."""
     rest = [name for name in names if name not in PART_NAMES]
     at = rest.index(total) + 1
-    return [*rest[:at], *PART_NAMES, *rest[at:]]
+    return with_currency([*rest[:at], *PART_NAMES, *rest[at:]], MONEY_FIELDS)
 
 
 class AgeBandFormSet(BaseInlineFormSet):
@@ -57,10 +60,12 @@ class CommissionInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin):
+@shows_money("policy_fee", "minimum_premium")
+class ProductAdmin(StaffHistoryAdmin):
     """A change of rates prices new quotes only: quotes and policies keep their price."""
 
-    list_display = ("code", "name", "currency", "tax_rate", "policy_fee", "min_age", "max_age")
+    list_display = ("code", "name", "currency", "tax_rate", "policy_fee_money", "min_age")
+    list_display += ("max_age",)
     list_display += ("is_active",)
     list_filter = ("is_active", "currency")
     search_fields = ("code", "name")
@@ -69,10 +74,11 @@ class ProductAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(SimpleHistoryAdmin):
+@shows_money(*MONEY_FIELDS)
+class QuoteAdmin(StaffHistoryAdmin):
     """Quotes are priced through the API; staff read them and may accept on request."""
 
-    list_display = ("id", "customer", "product", "premium", "currency", "state", "valid_until")
+    list_display = ("id", "customer", "product", "premium_money", "state", "valid_until")
     list_filter = ("state", "product")
     search_fields = ("id", "customer__first_name", "customer__last_name")
     list_select_related = ("customer", "product")

@@ -112,3 +112,50 @@ def test_an_empty_change_records_nothing(api, customer):
 
     assert response.status_code == 200
     assert customer.history.count() == rows
+
+
+def form_fields(html: str) -> dict:
+    """What a browser posts back from an admin change form: every named input, select and
+    textarea with its value (submit buttons left out)."""
+    from html.parser import HTMLParser
+
+    fields: dict = {}
+
+    class Form(HTMLParser):
+        select = None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            name = attrs.get("name")
+            if tag == "input" and name and attrs.get("type") not in ("submit", "checkbox"):
+                fields[name] = attrs.get("value") or ""
+            elif tag == "input" and name and "checked" in attrs:
+                fields[name] = "on"
+            elif tag == "select" and name:
+                self.select = name
+            elif tag == "option" and self.select and "selected" in attrs:
+                fields[self.select] = attrs.get("value") or ""
+            elif tag == "textarea" and name:
+                fields[name] = ""
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+
+    Form().feed(html)
+    return fields
+
+
+def test_staff_correct_the_name_of_a_customer_who_holds_a_policy(admin_client, accepted_quote):
+    from policies.services import policy_issue
+
+    policy_issue(quote_id=accepted_quote.pk)
+    customer = accepted_quote.customer
+    url = f"/admin/customers/customer/{customer.pk}/change/"
+    fields = form_fields(admin_client.get(url).content.decode())
+
+    response = admin_client.post(url, {**fields, "first_name": "Benjamin"})
+
+    assert response.status_code == 302, response.context["errors"]
+    customer.refresh_from_db()
+    assert customer.first_name == "Benjamin"

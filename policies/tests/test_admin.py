@@ -146,7 +146,26 @@ def test_the_dashboard_shows_the_last_30_days_by_product_with_charts(
     assert response.status_code == 200
     assert text.count('role="img"') == 4  # a chart per measure
     assert 'id="conversion">50.0 %<' in text
-    assert "<td>personal-accident</td><td>2</td><td>1</td><td>100.00</td><td>100.00</td>" in text
+    row = "<td>personal-accident</td><td>2</td><td>1</td><td>100.00 AED</td><td>100.00 AED</td>"
+    assert row in text
+    assert "Premium written (AED), by day" in text
+
+
+def test_the_dashboard_charts_label_their_bars_axes_and_months(
+    admin_client, policy, django_assert_max_num_queries
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    text = admin_client.get("/admin/dashboard/").content.decode()
+
+    today = timezone.localdate()
+    first = today - dt.timedelta(days=29)
+    assert text.count('class="value"') == 3  # one bar a day with a value: the quote, the
+    assert ">1</text>" in text  # policy and its premium, each labelled with its value
+    assert ">100 AED</text>" in text  # the premium chart's y axis, in its currency
+    assert 'class="month" x="' in text and f">{first:%b %Y}</text>" in text
     assert 'id="dashboard-link"' in admin_client.get("/admin/").content.decode()
 
 
@@ -187,3 +206,37 @@ def test_the_csv_export_has_the_refund_and_the_cancellation(admin_client, policy
     assert record["refunded"] == "100.00"
     assert record["cancellation reason"] == "Customer Request"
     assert record["cancelled on"] == f"{policy.start_date:%d-%m-%Y}"
+
+
+def test_admin_shows_dates_as_dd_mm_yyyy_and_takes_them_so(admin_client, policy):
+    customer = policy.customer
+
+    form = admin_client.get(f"/admin/customers/customer/{customer.pk}/change/").content.decode()
+    page = admin_client.get(f"/admin/policies/policy/{policy.pk}/change/").content.decode()
+
+    assert f'value="{customer.dob:%d-%m-%Y}"' in form
+    assert f"{policy.start_date:%d-%m-%Y}" in page
+    assert f"{policy.created_at:%d-%m-%Y}" in page
+    assert f"{policy.start_date:%Y-%m-%d}" not in page
+    assert f"{policy.created_at:%b}." not in page and f"{policy.created_at:%B} " not in page
+
+
+def test_admin_shows_money_with_its_currency(admin_client, policy):
+    listing = admin_client.get("/admin/policies/policy/").content.decode()
+    page = admin_client.get(f"/admin/policies/policy/{policy.pk}/change/").content.decode()
+    payments = admin_client.get("/admin/policies/payment/").content.decode()
+
+    assert "100.00 AED" in listing
+    assert "50,000.00 AED" in page and "100.00 AED" in page  # cover and premium
+    assert "100.00 AED" in payments
+
+
+def test_admin_history_shows_reasons_by_label_and_system_for_jobs(admin_client, policy):
+    services_cancel(policy)  # no one signed in: a job or a command
+
+    page = admin_client.get(f"/admin/policies/policy/{policy.pk}/history/").content.decode()
+
+    assert "Customer Request" in page
+    assert "customer_request" not in page
+    assert "system" in page
+    assert ">None<" not in page.replace(" ", "").replace("\n", "")
