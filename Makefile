@@ -25,7 +25,7 @@ install: $(VENV)/.installed
 prepare: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo --url http://$(HOST):$(PORT) --token-file .demo-token
 
 # Serve on http://$(HOST):$(PORT) with the product catalogue and a staff login, and a
 # background worker beside it (webhook deliveries), stopped with the server. Local webhooks

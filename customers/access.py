@@ -25,6 +25,10 @@ class TokenAuthentication(KnoxTokenAuthentication):
         parts = request.META.get("HTTP_AUTHORIZATION", "").encode("latin-1", "replace").split()
         if not parts or parts[0].lower() not in self.keywords:
             return None
+        # Swagger UI's Authorize dialog prefixes Bearer to what is pasted: `Token <key>`
+        # pasted there arrives as `Bearer Token <key>`, and means the same.
+        if len(parts) == 3 and parts[0].lower() == b"bearer" and parts[1].lower() == b"token":
+            parts = parts[1:]
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Send `Authorization: Token <key>`.")
         try:

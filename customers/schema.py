@@ -12,7 +12,8 @@ class PartnerTokenScheme(OpenApiAuthenticationExtension):
             "type": "http",
             "scheme": "bearer",
             "description": (
-                "A partner token from `python manage.py create_partner NAME`, sent as "
-                "`Authorization: Token <key>` or `Authorization: Bearer <key>`."
+                "Paste the partner's key alone (Swagger UI adds `Bearer`). Keys come from "
+                "`python manage.py create_partner NAME` (or `make run`, which prints one); "
+                "other clients send `Authorization: Token <key>` or `Bearer <key>`."
             ),
         }

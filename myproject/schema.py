@@ -1,5 +1,6 @@
 """OpenAPI documentation of the problem-details error format on every operation."""
 
+from django.conf import settings
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
@@ -70,7 +71,17 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 class ProblemAutoSchema(AutoSchema):
-    """Adds the problem-details error responses every operation can give."""
+    """Adds the problem-details error responses every operation can give, and files each
+    operation under its section of the docs (settings.API_TAGS)."""
+
+    def get_tags(self):
+        matches = [
+            (len(start), name)
+            for name, _, starts in settings.API_TAGS
+            for start in starts
+            if self.path.startswith(start)
+        ]
+        return [max(matches)[1]] if matches else super().get_tags()
 
     def _is_idempotent(self) -> bool:
         name = getattr(self.view, "action", None) or self.method.lower()

@@ -276,17 +276,76 @@ PDF_FONT_DIRS = env_list(
     "PDF_FONT_DIRS", "/usr/share/fonts/truetype/dejavu,/usr/share/fonts/truetype/wqy"
 )
 
+# The docs' sections, in the order an integrator meets them, each with the paths it holds (the
+# longest matching start wins; see myproject.schema.ProblemAutoSchema.get_tags).
+API_TAGS = [
+    (
+        "Partners and tokens",
+        "A partner (broker, bank, web front end) calls with its key: `Authorization: Token "
+        "<key>`. The insurer's staff make partners and keys (`manage.py create_partner NAME`, "
+        "or admin); `make run` prints a demo partner's key. In Swagger UI, paste the key "
+        "alone under Authorize. A partner sees only its own customers, quotes, policies and "
+        "events.",
+        [],
+    ),
+    ("Customers", "The people a partner sells to.", ["/api/v1/customers"]),
+    (
+        "Quotes and offers",
+        "The catalogue, priced quotes (one product, or every product at once as an offer), "
+        "accepting and declining them.",
+        ["/api/v1/products", "/api/v1/quotes", "/api/v1/offers"],
+    ),
+    (
+        "Payment",
+        "Paying an accepted quote issues its policy.",
+        ["/api/v1/quotes/{id}/pay/"],
+    ),
+    (
+        "Policies",
+        "Issued policies: reading them and their history, the schedule (PDF), cancelling, "
+        "changing cover and renewing, with previews of what each would cost.",
+        ["/api/v1/policies"],
+    ),
+    (
+        "Events and webhooks",
+        "What happened to a partner's objects: a feed to poll, and signed webhooks pushed to "
+        "its endpoints.",
+        ["/api/v1/events", "/api/v1/webhook-endpoints"],
+    ),
+    (
+        "Published contracts",
+        "The endpoints of the two client contracts this API keeps as published (the seed "
+        "README's and the assessment's), on the same rules as the resources above.",
+        [
+            "/api/v1/create_customer",
+            "/api/v1/search",
+            "/api/v1/quote/",
+            "/api/v1/quotes/{id}/update/",
+        ],
+    ),
+]
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Insurance distribution API",
     "DESCRIPTION": (
         "Partners create customers, price quotes, accept and pay them; paying issues a "
         "policy whose state history can be read back.\n\n"
+        "**Getting started** (Try it out runs each step here):\n"
+        "1. *Authorize* with your partner key (paste the key alone).\n"
+        "2. `POST /api/v1/customers/` the person you sell to; keep its `id`.\n"
+        '3. `POST /api/v1/quotes/` `{"customer": <id>, "type": "personal-accident"}`, or '
+        "`POST /api/v1/offers/` for every product at once; keep the quote's `id`.\n"
+        "4. `POST /api/v1/quotes/<id>/accept/` when the customer agrees.\n"
+        "5. `POST /api/v1/quotes/<id>/pay/`: the answer is the issued policy.\n"
+        "6. `GET /api/v1/policies/<id>/` and `.../history/`; register a webhook endpoint to "
+        "be told of every change.\n\n"
         "**Errors** are RFC 9457 problem details (`application/problem+json`) with `type`, "
         "`title`, `status`, `detail`, a stable `code` and, for invalid fields, "
         '`errors: {"field": ["message"]}`.\n\n'
         "**Money** is a decimal string with a `currency` (ISO 4217). **Dates** are "
         "DD-MM-YYYY (YYYY-MM-DD is accepted on input); times are ISO 8601 in UTC."
     ),
+    "TAGS": [{"name": name, "description": description} for name, description, _ in API_TAGS],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",

@@ -110,6 +110,8 @@ def bar_chart(days, series: dict[tuple[dt.date, str], Decimal], *, unit: str = "
     base = CHART_HEIGHT - CHART_BOTTOM
     parts = []
     for fraction in (0, 0.5, 1):  # the y axis: 0, half and the top, with grid lines
+        if not unit and (top * Decimal(str(fraction))) % 1:
+            continue  # a count has no half
         y = base - fraction * plot_height
         parts.append(
             f'<line x1="{CHART_LEFT}" y1="{y:.1f}" x2="{CHART_WIDTH}" y2="{y:.1f}" '

@@ -194,9 +194,27 @@ def test_bearer_is_accepted_like_token(partner):
     assert client.get("/api/v1/customers/").status_code == 200
 
 
+def test_a_token_pasted_with_its_keyword_into_swagger_uis_bearer_dialog_works(partner):
+    token = partner_token(partner)
+    client = client_with_token(token)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer Token {token}")
+
+    assert client.get("/api/v1/customers/").status_code == 200
+
+
 @pytest.mark.parametrize(
     "header",
-    ["Token", "Token not-a-real-token", "Token a b", "Bearer ", "Token \u00e9\u00e9", "Basic eA=="],
+    [
+        "Token",
+        "Token not-a-real-token",
+        "Token a b",
+        "Bearer ",
+        "Token \u00e9\u00e9",
+        "Basic eA==",
+        "Token Token x",
+        "Bearer Token",
+        "Bearer Bearer x",
+    ],
 )
 def test_bad_credentials_are_refused_with_401(header, db):
     from rest_framework.test import APIClient

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import yaml
 
@@ -62,7 +64,7 @@ def test_the_docs_pages_load_their_assets_from_this_server(client, path):
     assert response.status_code == 200
     page = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in page
-    assert "cdn." not in page and "unpkg" not in page
+    assert not re.search(r'(src|href)="https?://', page)  # no script, style or image elsewhere
 
 
 @pytest.mark.parametrize(
@@ -141,3 +143,41 @@ def test_the_customer_filter_is_bounded_by_what_a_javascript_client_holds(client
     assert customer["schema"]["maximum"] == 2**53 - 1
     assert api.get(path, {name: 2**53 - 1}).status_code == 200
     assert api.get(path, {name: 2**53}).status_code == 400
+
+
+def test_the_webhook_example_names_a_reserved_host_and_the_docs_explain_local_receivers(
+    client, api
+):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    create = operation(schema, "/api/v1/webhook-endpoints/", "post")
+    example = next(iter(create["requestBody"]["content"]["application/json"]["examples"].values()))
+
+    url = example["value"]["url"]
+    assert url.startswith("https://") and url.split("/")[2].endswith(".example")
+    assert "WEBHOOKS_ALLOW_LOOPBACK=1" in create["description"]
+    assert "http://127.0.0.1:<port>/" in create["description"]
+    # Tried as shown, it posts nowhere: the name is refused, nothing is registered.
+    response = api.post("/api/v1/webhook-endpoints/", example["value"], format="json")
+    assert response.status_code == 400
+
+
+def test_the_docs_lead_a_newcomer_from_tokens_to_webhooks(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+
+    tags = [tag["name"] for tag in schema["tags"]]
+    used = {op["tags"][0] for ops in schema["paths"].values() for op in ops.values()}
+
+    assert tags == [
+        "Partners and tokens",
+        "Customers",
+        "Quotes and offers",
+        "Payment",
+        "Policies",
+        "Events and webhooks",
+        "Published contracts",
+    ]
+    assert all(tag["description"] for tag in schema["tags"])
+    assert used <= set(tags)
+    assert operation(schema, "/api/v1/quotes/{id}/pay/", "post")["tags"] == ["Payment"]
+    assert operation(schema, "/api/v1/search/")["tags"] == ["Published contracts"]
+    assert "**Getting started**" in schema["info"]["description"]

@@ -208,3 +208,35 @@ def test_seed_demo_builds_a_realistic_book_in_bulk(capsys):
     listed = client_with_token(token).get("/api/v1/quotes/?state=expired").json()
     assert listed["count"] > 0
     assert {quote["state"] for quote in listed["results"]} == {"expired"}
+
+
+@pytest.mark.django_db
+def test_seed_demo_reuses_the_demo_token_it_kept_and_prints_the_chosen_address(capsys, tmp_path):
+    kept = tmp_path / ".demo-token"
+
+    call_command("seed_demo", "--token-file", str(kept), "--url", "http://127.0.0.1:8124")
+    first = capsys.readouterr().out.strip().splitlines()
+    call_command("seed_demo", "--token-file", str(kept), "--url", "http://127.0.0.1:8124")
+    second = capsys.readouterr().out.strip().splitlines()
+
+    assert first[-1] == second[-1] == kept.read_text().strip()
+    assert AuthToken.objects.count() == 1  # no new token on every start
+    assert "http://127.0.0.1:8124/admin/" in first[0]
+    assert f'export API=http://127.0.0.1:8124/api/v1 AUTH="Authorization: Token {first[-1]}"' in (
+        "\n".join(first)
+    )
+    assert ":8000" not in "\n".join(first)
+
+
+@pytest.mark.django_db
+def test_seed_demo_makes_a_new_token_when_the_kept_one_was_revoked(capsys, tmp_path):
+    kept = tmp_path / ".demo-token"
+    call_command("seed_demo", "--token-file", str(kept))
+    revoked = capsys.readouterr().out.strip().splitlines()[-1]
+    AuthToken.objects.all().delete()
+
+    call_command("seed_demo", "--token-file", str(kept))
+
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert token != revoked and kept.read_text().strip() == token
+    assert client_with_token(token).get("/api/v1/customers/").status_code == 200

@@ -31,8 +31,27 @@ def examples() -> list[tuple[str, str, dict | None, int]]:
     return found
 
 
+def curl_lines() -> list[str]:
+    text = README.read_text()
+    return [line for line in text.splitlines() if line.startswith("curl ")]
+
+
 def test_the_readme_has_its_examples():
     assert len(examples()) >= 25
+
+
+def test_every_readme_example_is_a_command_that_runs_as_shown():
+    """Each one carries the token and, with a body, the JSON content type, both from the line
+    `make run` prints; a URL with a query is quoted, so that no shell reads `?` or `&`."""
+    for line in curl_lines():
+        command = line.partition("  #")[0]
+        words = shlex.split(command)
+        assert words[1:3] == ["-H", "$AUTH"], line
+        if "-d" in words:
+            assert words[3:5] == ["-H", "$JSON"], line
+        for word in command.split():
+            if "$API" in word and ("?" in word or "&" in word):
+                assert word.startswith('"'), line
 
 
 # Fresh demo data: ids from 1, as in a new database (other tests have used the sequences).

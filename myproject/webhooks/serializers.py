@@ -45,8 +45,8 @@ class EventTypeField(serializers.ChoiceField):
 class WebhookEndpointInputSerializer(StrictInputSerializer):
     url = StrictCharField(
         max_length=500,
-        help_text="https, on a public address (local development may allow "
-        "http://127.0.0.1:<port>).",
+        help_text="https, on a public address; a development server with "
+        "WEBHOOKS_ALLOW_LOOPBACK=1 (make run) also takes http://127.0.0.1:<port>/... .",
     )
     events = serializers.ListField(
         child=EventTypeField(),

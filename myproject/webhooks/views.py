@@ -95,7 +95,12 @@ class WebhookEndpointViewSet(
         description=(
             "Nothing is sent on registration. The URL must be https on a public address "
             "(a private, loopback or link-local one is refused, now and before each "
-            "delivery). The answer shows the signing `secret` once. A partner has at most "
+            "delivery). The example's `receiver.example` is a name reserved for "
+            "documentation, which never resolves: put your receiver's URL in its place. For "
+            "development, a server started with `WEBHOOKS_ALLOW_LOOPBACK=1` (as `make run` "
+            "starts it) also takes `http://127.0.0.1:<port>/...` and "
+            "`http://localhost:<port>/...`, for a receiver on the same machine. The answer "
+            "shows the signing `secret` once. A partner has at most "
             f"{services.MAX_ENDPOINTS} endpoints (409 `too_many_endpoints`). " + SIGNATURE
         ),
         request=WebhookEndpointInputSerializer,
@@ -104,7 +109,7 @@ class WebhookEndpointViewSet(
                 "Policies issued and cancelled",
                 request_only=True,
                 value={
-                    "url": "https://example.com/webhooks",
+                    "url": "https://receiver.example/webhooks",
                     "events": ["policy.issued", "policy.cancelled"],
                 },
             )
