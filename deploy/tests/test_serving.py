@@ -116,11 +116,16 @@ class Stack:
         for log in getattr(self, "logs", []):
             log.close()
 
-    def request(self, port: int, method: str, path: str, body=None, timeout: float = 5):
+    def request(
+        self, port: int, method: str, path: str, body=None, timeout: float = 5, token=None
+    ):
         """One request with the partner's token; returns (status, JSON body, seconds)."""
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         started = time.monotonic()
-        headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json"}
+        headers = {
+            "Authorization": f"Token {token or self.token}",
+            "Content-Type": "application/json",
+        }
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         payload = response.read()
@@ -260,3 +265,36 @@ def test_access_lines_carry_the_route_and_request_id_but_no_query_values(stack):
         assert "/api/v1/search" in log
         assert "Alice" not in log and "25-06-1991" not in log
         assert "request_id=" in log
+
+
+def in_flight(port: int, authorization: str) -> socket.socket:
+    """A request of a partner's that stays in flight: its body is still coming."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall(
+        b"POST /api/v1/create_customer/ HTTP/1.1\r\nHost: localhost\r\n"
+        + f"Authorization: {authorization}\r\n".encode()
+        + b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+    )
+    return sock
+
+
+def test_one_partner_cannot_hold_every_worker_while_another_waits(stack):
+    other = stack.manage("create_partner", "Another partner").splitlines()[-1]
+    key = stack.token
+    spellings = [f"Token {key}", f"Bearer {key}", f"Bearer Token {key}", f"token {key}"]
+    held = [in_flight(stack.proxy_port, spelling) for spelling in spellings]
+    try:
+        time.sleep(0.5)  # nginx has read each one's headers
+        refused = stack.request(stack.proxy_port, "GET", "/api/v1/products/")
+        others = stack.request(stack.proxy_port, "GET", "/api/v1/products/", token=other)
+    finally:
+        for sock in held:
+            sock.close()
+    time.sleep(0.5)
+    again = stack.request(stack.proxy_port, "GET", "/api/v1/products/")
+
+    status, body, seconds = refused
+    assert (status, body["code"]) == (429, "throttled")
+    assert seconds < 1
+    assert others[0] == 200 and others[2] < 1  # another partner is served at once
+    assert again[0] == 200  # and this one too, once its requests are done
