@@ -116,9 +116,7 @@ class Stack:
         for log in getattr(self, "logs", []):
             log.close()
 
-    def request(
-        self, port: int, method: str, path: str, body=None, timeout: float = 5, token=None
-    ):
+    def request(self, port: int, method: str, path: str, body=None, timeout: float = 5, token=None):
         """One request with the partner's token; returns (status, JSON body, seconds)."""
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         started = time.monotonic()
