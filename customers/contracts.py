@@ -1,14 +1,7 @@
 """The published client contracts' customer endpoint: `POST create_customer`, in the seed
-README and the assessment alike. It is the resource's own create under another path."""
-
-from django.urls import re_path
+README and the assessment alike, is the resource's own create under another path
+(myproject/urls.py lists its route)."""
 
 from .views import CustomerViewSet
 
-urlpatterns = [
-    re_path(
-        r"^create_customer/?$",
-        CustomerViewSet.as_view({"post": "create"}),
-        name="create-customer",
-    ),
-]
+create_customer = CustomerViewSet.as_view({"post": "create"})

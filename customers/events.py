@@ -1,7 +1,7 @@
 """Events belong to the partner whose objects changed (see myproject.webhooks)."""
 
 from myproject.webhooks.models import Event
-from myproject.webhooks.services import record
+from myproject.webhooks.outbox import record
 
 from .models import Partner
 

@@ -1,9 +1,9 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from myproject.idempotency import idempotent
-from myproject.schema import CONFLICT
+from myproject.schema import conflict
 
 from . import services
 from .access import PartnerScopedMixin, acting_user
@@ -16,6 +16,11 @@ from .serializers import (
 )
 
 BEN = {"first_name": "Ben", "last_name": "Stokes", "dob": "25-06-1991"}
+# customer_exists names the customer that has the reference already.
+CUSTOMER_CONFLICT = conflict(
+    "CustomerProblem",
+    id=serializers.IntegerField(required=False, help_text="With customer_exists: its id."),
+)
 
 
 @extend_schema_view(
@@ -39,7 +44,7 @@ class CustomerViewSet(
         examples=[
             OpenApiExample("A new reference", request_only=True, value={"external_ref": "C-1"})
         ],
-        responses={200: CustomerSerializer, 409: CONFLICT},
+        responses={200: CustomerSerializer, 409: CUSTOMER_CONFLICT},
     )
     @idempotent
     def partial_update(self, request, *args, **kwargs):
@@ -55,7 +60,7 @@ class CustomerViewSet(
         summary="Create a customer",
         request=CustomerInputSerializer,
         examples=[OpenApiExample("Ben Stokes", request_only=True, value=BEN)],
-        responses={201: CustomerSerializer},
+        responses={201: CustomerSerializer, 409: CUSTOMER_CONFLICT},
     )
     @idempotent
     def create(self, request, *args, **kwargs):

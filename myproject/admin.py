@@ -118,8 +118,3 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
-
-
-# The platform's own models in admin (events and webhooks), registered once the helpers
-# above exist.
-from .webhooks import admin as _webhooks_admin  # noqa: E402, F401

@@ -11,6 +11,6 @@ class PlatformConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save
 
-        from .metrics import count_created
+        from .lifecycle import count_created
 
         post_save.connect(count_created, dispatch_uid="metrics-count-created")

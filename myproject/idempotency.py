@@ -90,7 +90,7 @@ def fingerprint(view, request) -> str:
     return hashlib.sha256(f"{operation(view, request)}\n{body}".encode()).hexdigest()
 
 
-def _claim(*, user, key: str, digest: str) -> tuple[IdempotencyKey, str]:
+def claim_key(*, user, key: str, digest: str) -> tuple[IdempotencyKey, str]:
     """Insert the key, or read what happened to it: 'new', 'replay', 'reused' or 'running'."""
     now = timezone.now()
     fresh = {
@@ -140,7 +140,7 @@ def idempotent(handler):
             raise ValidationError(
                 {HEADER: [f"Send 1 to {MAX_KEY_LENGTH} printable ASCII characters."]}
             )
-        record, outcome = _claim(user=request.user, key=key, digest=fingerprint(self, request))
+        record, outcome = claim_key(user=request.user, key=key, digest=fingerprint(self, request))
         if outcome == "replay":
             return _replay(record)
         if outcome == "reused":

@@ -1,15 +1,17 @@
-"""One shape for every stateful model: states, allowed transitions, and lapses.
+"""One shape for every stateful model: states, allowed transitions, and the states time
+brings.
 
 A stateful model (see `Stateful`) declares:
 - `STATE_FIELD`, the column holding its stored state, and `TRANSITIONS`, each state and the
   states it may become;
-- `lapses(now)`, the conditions under which the state it reads differs from the stored one
+- `timed_states(now)`, the conditions under which the state it reads differs from the stored one
   because time has passed (a quote past its validity reads `expired`), as `(state, Q)` pairs,
   the first that holds winning.
 
 Everything else derives from that declaration: the state a row reads at any moment, in Python
 (`state_at`) and in SQL (`with_current_state`, `in_current_state`), the one `transition` that
-checks and records every change, and `expire_due`, the job that records lapses in history.
+checks and records every change, and `expire_due`, the job that records in history what time
+has changed.
 """
 
 import datetime as dt
@@ -24,17 +26,17 @@ from django.db.models import Case, F, Q, Value, When
 from django.dispatch import Signal
 from django.utils import timezone
 
-from .metrics import TRANSITIONS
+from .metrics import CREATED, STATE_CHANGES_TOTAL
 from .problems import Conflict
 
 log = logging.getLogger("myproject.lifecycle")
 
 # Sent after every change of state is saved, in its transaction, with `instance`, `source`,
-# `target`, `by` and `lapse` (whether time made it, through expire_due): how apps write the
+# `target`, `by` and `by_time` (whether time made it, through expire_due): how apps write the
 # events partners are told of (myproject.webhooks) whoever made the change.
 transitioned = Signal()
 
-# The lookups a lapse condition may use, with SQL's meaning (a comparison with NULL fails).
+# The lookups a timed state's condition may use, with SQL's meaning (a comparison with NULL fails).
 _LOOKUPS = {
     "exact": operator.eq,
     "in": lambda actual, allowed: actual in allowed,
@@ -66,10 +68,10 @@ def matches(obj: models.Model, condition: Q) -> bool:
 class LifecycleQuerySet(models.QuerySet):
     def with_current_state(self, now: dt.datetime | None = None):
         """Annotate `current_state`, the state each row reads at `now` (default: now)."""
-        lapses = self.model.lapses(now or timezone.now())
+        timed = self.model.timed_states(now or timezone.now())
         return self.annotate(
             current_state=Case(
-                *[When(condition, then=Value(state)) for state, condition in lapses],
+                *[When(condition, then=Value(state)) for state, condition in timed],
                 default=F(self.model.STATE_FIELD),
                 output_field=models.CharField(),
             )
@@ -77,14 +79,14 @@ class LifecycleQuerySet(models.QuerySet):
 
     def in_current_state(self, state: str, now: dt.datetime | None = None):
         """Rows whose current state is `state`, as conditions on indexed columns."""
-        lapsed = Q()
+        timed = Q()
         reads = Q()
-        for target, condition in self.model.lapses(now or timezone.now()):
+        for target, condition in self.model.timed_states(now or timezone.now()):
             if target == state:
-                reads |= condition & ~lapsed if lapsed else condition
-            lapsed |= condition
+                reads |= condition & ~timed if timed else condition
+            timed |= condition
         stored = Q(**{self.model.STATE_FIELD: state})
-        return self.filter((stored & ~lapsed if lapsed else stored) | reads)
+        return self.filter((stored & ~timed if timed else stored) | reads)
 
 
 class Stateful(models.Model):
@@ -97,7 +99,7 @@ class Stateful(models.Model):
         abstract = True
 
     @classmethod
-    def lapses(cls, now: dt.datetime) -> list[tuple[str, Q]]:
+    def timed_states(cls, now: dt.datetime) -> list[tuple[str, Q]]:
         return []
 
     @property
@@ -112,7 +114,7 @@ class Stateful(models.Model):
         return state in self.TRANSITIONS.get(self.stored_state, set())
 
     def state_at(self, now: dt.datetime) -> str:
-        for state, condition in self.lapses(now):
+        for state, condition in self.timed_states(now):
             if matches(self, condition):
                 return state
         return self.stored_state
@@ -126,12 +128,12 @@ class Stateful(models.Model):
     def current_state(self, value: str) -> None:
         self.__dict__["current_state"] = value
 
-    def lapsed_conflict(self, state: str) -> Conflict:
-        """The 409 for asking anything but the record of a lapse of a lapsed row."""
+    def timed_conflict(self, state: str) -> Conflict:
+        """The 409 for asking a row that time has changed anything but the record of it."""
         return Conflict(f"{self.label} is {state}.", code="invalid_transition", state=state)
 
-    def lapse_reason(self, state: str) -> str:
-        """What history says when `expire_due` records a lapse to `state`."""
+    def timed_reason(self, state: str) -> str:
+        """What history says when `expire_due` records that time made the row `state`."""
         return f"{state} by date"
 
 
@@ -140,8 +142,8 @@ def check_transition(obj: Stateful, to: str, *, now: dt.datetime | None = None) 
     now = now or timezone.now()
     current = obj.state_at(now)
     # Lapsed, whether or not a job has recorded it yet: only the record of it may follow.
-    if to != current and current in {state for state, _ in obj.lapses(now)}:
-        raise obj.lapsed_conflict(current)
+    if to != current and current in {state for state, _ in obj.timed_states(now)}:
+        raise obj.timed_conflict(current)
     if not obj.can_become(to):
         raise Conflict(
             f"{obj.label} is {obj.stored_state} and cannot become {to}.",
@@ -158,7 +160,7 @@ def transition(
     reason: str | None = None,
     fields: Iterable[str] = (),
     now: dt.datetime | None = None,
-    lapse: bool = False,
+    by_time: bool = False,
 ) -> Stateful:
     """Move a locked row to `to` if allowed, saving the state and `fields` (other columns the
     caller changed with it) and recording who and why in its history."""
@@ -175,7 +177,7 @@ def transition(
             "by_user_id": getattr(by, "pk", None),
         },
     )
-    TRANSITIONS.labels(obj._meta.label, to).inc()
+    STATE_CHANGES_TOTAL.labels(obj._meta.label, to).inc()
     setattr(obj, obj.STATE_FIELD, to)
     obj.__dict__.pop("current_state", None)  # read before the change
     obj._history_user = by
@@ -184,14 +186,14 @@ def transition(
     if any(field.name == "updated_at" for field in obj._meta.concrete_fields):
         update_fields.append("updated_at")
     obj.save(update_fields=update_fields)
-    transitioned.send(type(obj), instance=obj, source=source, target=to, by=by, lapse=lapse)
+    transitioned.send(type(obj), instance=obj, source=source, target=to, by=by, by_time=by_time)
     return obj
 
 
 def expire_due(
     model: type[Stateful], *, batch_size: int = 500, now: dt.datetime | None = None
 ) -> int:
-    """Record every lapse that has come due (`expired`, a scheduled `cancelled`); returns how
+    """Record every change time has brought (`expired`, a scheduled `cancelled`); returns how
     many rows changed.
 
     Each batch is one transaction whose rows are locked and re-checked, skipping rows another
@@ -199,7 +201,7 @@ def expire_due(
     """
     now = now or timezone.now()
     recorded = 0
-    for state, condition in model.lapses(now):
+    for state, condition in model.timed_states(now):
         while True:
             with transaction.atomic():
                 batch = list(
@@ -208,16 +210,27 @@ def expire_due(
                     .order_by("pk")[:batch_size]
                 )
                 for obj in batch:
-                    transition(obj, state, reason=obj.lapse_reason(state), now=now, lapse=True)
+                    transition(obj, state, reason=obj.timed_reason(state), now=now, by_time=True)
             recorded += len(batch)
             if len(batch) < batch_size:
                 break
     return recorded
 
 
+def count_created(sender, instance, created, raw=False, **kwargs) -> None:
+    """post_save receiver: a new row of a stateful model (quotes, policies, payments), counted
+    by the state it was made in and its product."""
+    if created and not raw and isinstance(instance, Stateful):
+        product = getattr(instance, "product_id", None)
+        CREATED.labels(
+            instance._meta.label, instance.stored_state, str(product) if product else "-"
+        ).inc()
+
+
 class ExpireCommand(BaseCommand):
-    """`manage.py expire_<things>`: record the lapses of `model` ("app_label.Model") that have
-    come due. Safe from cron on several machines at once; a second run finds nothing."""
+    """`manage.py expire_<things>`: record what time has changed of `model`
+    ("app_label.Model"). Safe from cron on several machines at once; a second run finds
+    nothing."""
 
     model: str
 
@@ -227,4 +240,4 @@ class ExpireCommand(BaseCommand):
     def handle(self, *args, batch_size, **options):
         model = apps.get_model(self.model)
         count = expire_due(model, batch_size=batch_size)
-        self.stdout.write(f"Recorded {count} {model._meta.verbose_name_plural} as lapsed.")
+        self.stdout.write(f"Recorded {count} {model._meta.verbose_name_plural} as changed by time.")

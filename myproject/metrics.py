@@ -37,7 +37,7 @@ CREATED = Counter(
     "Quotes, policies and payments made, by the state they were made in.",
     ["model", "state", "product"],
 )
-TRANSITIONS = Counter(
+STATE_CHANGES_TOTAL = Counter(
     "insurance_transitions_total", "State changes, by model and new state.", ["model", "to"]
 )
 
@@ -51,17 +51,6 @@ def observe_request(*, method: str, route: str | None, status: int, seconds: flo
     method = method if method in KNOWN_METHODS else "other"
     REQUESTS.labels(method, route or "unrouted", str(status)).inc()
     LATENCY.labels(route or "unrouted").observe(seconds)
-
-
-def count_created(sender, instance, created, raw=False, **kwargs) -> None:
-    """post_save receiver: a new row of a stateful model (quotes, policies, payments)."""
-    from .lifecycle import Stateful
-
-    if created and not raw and isinstance(instance, Stateful):
-        product = getattr(instance, "product_id", None)
-        CREATED.labels(
-            instance._meta.label, instance.stored_state, str(product) if product else "-"
-        ).inc()
 
 
 @never_cache

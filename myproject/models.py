@@ -1,6 +1,6 @@
-"""The platform's models, each defined beside the code that uses it."""
+"""The platform's own model, defined beside the code that uses it (events and webhooks are an
+app of their own, myproject.webhooks)."""
 
 from .idempotency import IdempotencyKey
-from .webhooks.models import Attempt, Delivery, Event, WebhookEndpoint
 
-__all__ = ["Attempt", "Delivery", "Event", "IdempotencyKey", "WebhookEndpoint"]
+__all__ = ["IdempotencyKey"]

@@ -28,21 +28,29 @@ class ProblemSerializer(serializers.Serializer):
     more_errors = serializers.IntegerField(
         required=False, help_text="How many more fields were invalid than `errors` lists."
     )
-    premium = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
+
+
+CONFLICT_DESCRIPTION = "The request clashes with the current state of the data."
+CONFLICT = OpenApiResponse(ProblemSerializer, description=CONFLICT_DESCRIPTION)
+
+
+def conflict(name: str, **extensions: serializers.Field) -> OpenApiResponse:
+    """A 409 whose problem carries members of its own (RFC 9457's extensions), declared by
+    the operations that answer it: the component `name`, the problem's fields and these."""
+    problem = type(name, (ProblemSerializer,), {"__doc__": ProblemSerializer.__doc__, **extensions})
+    return OpenApiResponse(problem, description=CONFLICT_DESCRIPTION)
+
+
+def state_field() -> serializers.CharField:
+    return serializers.CharField(
         required=False,
-        help_text="With premium_mismatch: the server's current premium.",
-    )
-    currency = serializers.CharField(required=False, help_text="With premium_mismatch.")
-    state = serializers.CharField(
-        required=False, help_text="With invalid_transition and quote_expired: the current state."
+        help_text="With invalid_transition, quote_expired and policy_expired: the state the "
+        "object reads now.",
     )
 
 
-CONFLICT = OpenApiResponse(
-    ProblemSerializer, description="The request clashes with the current state of the data."
-)
+# Changes of state refused by myproject.lifecycle: the problem names the state.
+TRANSITION_CONFLICT = conflict("TransitionProblem", state=state_field())
 
 ERROR_DESCRIPTIONS = {
     "400": "Invalid request: malformed JSON, unknown or invalid fields (see `errors`).",

@@ -4,7 +4,7 @@
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import (
@@ -15,7 +15,11 @@ from drf_spectacular.views import (
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from customers import contracts as customer_contracts
+from policies import contracts as policy_contracts
+
 from . import health, metrics
+from .http.fields import ID_PATH_PATTERN
 
 
 class ApiRoot(APIView):
@@ -50,18 +54,27 @@ def favicon(request):
 
 resources = [
     path("", include("customers.urls")),  # customers/
-    path("", include("quotes.urls")),  # products/, quotes/, quotes/<id>/decline/, offers/
+    path("", include("quotes.urls")),  # products/, quotes/ (accept, decline), offers/
     # policies/..., and quotes/<id>/pay/, served by policies: paying issues a policy.
     path("", include("policies.urls")),
     path("", include("myproject.webhooks.urls")),  # events/, webhook-endpoints/
 ]
 
-# The two published client contracts (the seed README's and the assessment's), adapted onto
-# the same services.
+# The two published client contracts (the seed README's and the assessment's): the routes
+# they name that are not resources' own, each an adapter onto the same services.
 contracts = [
-    path("", include("customers.contracts")),  # create_customer
-    path("", include("quotes.contracts")),  # quotes/<id>/accept/
-    path("", include("policies.contracts")),  # quotes/<id>/update/, search, quote/
+    re_path(r"^create_customer/?$", customer_contracts.create_customer, name="create-customer"),
+    re_path(
+        r"^search/?$",
+        policy_contracts.CustomerSearchViewSet.as_view({"get": "list"}),
+        name="search",
+    ),
+    re_path(
+        rf"^quotes/(?P<pk>{ID_PATH_PATTERN})/update/?$",
+        policy_contracts.PaymentByUpdateViewSet.as_view({"put": "update"}),
+        name="quote-update",
+    ),
+    re_path(r"^quote/?$", policy_contracts.QuoteCommandView.as_view(), name="quote-command"),
 ]
 
 urlpatterns = [

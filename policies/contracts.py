@@ -1,14 +1,12 @@
-"""The published client contracts' endpoints that issue policies or read across them:
+"""The published client contracts' endpoints that issue policies or read across apps, as thin
+adapters onto the same services as the resources (myproject/urls.py lists their routes):
 
-- the seed README's `PUT quotes/<id>/update/` (pay, restating the quote) and `GET search`
-  (customers, filtered by the products they hold policies of, which only this app knows);
-- the assessment's `POST quote/`, whose body chooses between creating, accepting and paying.
-
-Each parses its contract's body, checks what it restates after the state checks, and calls
-the same services as the resource endpoints.
+- `PUT quotes/<id>/update/` pays a quote, restating it (the seed README's);
+- `GET search` finds customers, also by the products they hold policies of, which only this
+  app knows (the seed README's);
+- `POST quote/` creates, accepts or pays a quote, as its body says (the assessment's).
 """
 
-from django.urls import include, path, re_path
 from drf_spectacular.utils import (
     OpenApiExample,
     PolymorphicProxySerializer,
@@ -16,7 +14,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,23 +22,26 @@ from customers.filters import CustomerFilter
 from customers.models import Customer
 from customers.views import CustomerViewSet
 from myproject.http.fields import StrictBooleanField, StrictInputSerializer, id_field
-from myproject.http.routers import Router
 from myproject.idempotency import idempotent
-from myproject.schema import CONFLICT
+from myproject.schema import TRANSITION_CONFLICT
 from quotes import services as quote_services
-from quotes.contracts import QuoteRestatementSerializer, refuse_restated_mismatch
 from quotes.filters import ProductCodeFilter
 from quotes.models import Quote
-from quotes.serializers import ProductCodeField, QuoteSerializer, money_input
+from quotes.serializers import (
+    ProductCodeField,
+    QuoteRestatementSerializer,
+    QuoteSerializer,
+    money_input,
+)
 
 from . import services
 from .models import Policy
 from .serializers import PaymentInputSerializer, PolicySerializer
 
-# Seed: PUT quotes/<id>/update/
+# PUT quotes/<id>/update/
 
 
-class LegacyPaymentInputSerializer(QuoteRestatementSerializer, PaymentInputSerializer):
+class PaymentByUpdateInputSerializer(QuoteRestatementSerializer, PaymentInputSerializer):
     """The accept body with `is_accepted: true`, and optionally how to pay."""
 
     is_accepted = StrictBooleanField(help_text="Must be true: the customer pays.")
@@ -52,9 +52,9 @@ class LegacyPaymentInputSerializer(QuoteRestatementSerializer, PaymentInputSeria
         return value
 
 
-class SeedPaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
+class PaymentByUpdateViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
     partner_path = "partner"
-    queryset = Quote.objects.select_related("product")
+    queryset = Quote.objects.all()
     serializer_class = PolicySerializer
     filter_backends = []
 
@@ -64,27 +64,26 @@ class SeedPaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
             'The accept body with `"is_accepted": true`; `type`, `premium`, `cover` and '
             "`customer`, if sent, must match the quote. Same result as `pay`."
         ),
-        request=LegacyPaymentInputSerializer,
+        request=PaymentByUpdateInputSerializer,
         examples=[OpenApiExample("Pay", request_only=True, value={"is_accepted": True})],
-        responses={200: PolicySerializer, 409: CONFLICT},
+        responses={200: PolicySerializer, 409: TRANSITION_CONFLICT},
     )
-    @action(detail=True, methods=["put"], url_path="update", url_name="update")
     @idempotent
-    def legacy_pay(self, request, pk=None):
+    def update(self, request, pk=None):
         quote = self.get_object()
-        params = LegacyPaymentInputSerializer(data=request.data)
+        params = PaymentByUpdateInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        refuse_restated_mismatch(quote, Quote.State.PAID, params.validated_data)
         policy = services.policy_issue(
             quote_id=quote.pk,
             payment_method=params.validated_data["payment_method"],
             amount=params.validated_data.get("amount"),
+            restated=params.validated_data,
             by=acting_user(request),
         )
         return Response(PolicySerializer(policy).data)
 
 
-# Seed: GET search
+# GET search
 
 
 class CustomerSearchFilter(CustomerFilter):
@@ -111,10 +110,10 @@ class CustomerSearchViewSet(CustomerViewSet):
     filterset_class = CustomerSearchFilter
 
 
-# Assessment: POST quote/
+# POST quote/
 
 
-class AssessmentCreateSerializer(StrictInputSerializer):
+class QuoteCommandCreateSerializer(StrictInputSerializer):
     customer_id = ScopedPrimaryKeyRelatedField(
         partner_path="partner",
         queryset=Customer.objects.all(),
@@ -125,7 +124,7 @@ class AssessmentCreateSerializer(StrictInputSerializer):
     cover = money_input(required=False, help_text="Defaults to the product's default cover.")
 
 
-class AssessmentStatusSerializer(StrictInputSerializer):
+class QuoteCommandStatusSerializer(StrictInputSerializer):
     quote_id = ScopedPrimaryKeyRelatedField(
         partner_path="partner",
         queryset=Quote.objects.all(),
@@ -145,7 +144,7 @@ QuoteOrPolicy = PolymorphicProxySerializer(
 )
 
 
-class AssessmentQuoteView(APIView):
+class QuoteCommandView(APIView):
     @extend_schema(
         summary="Create, accept or pay a quote (assessment contract)",
         description=(
@@ -154,8 +153,8 @@ class AssessmentQuoteView(APIView):
             '`{"quote_id", "status": "active"}` pays it (200, the issued policy).'
         ),
         request=PolymorphicProxySerializer(
-            component_name="AssessmentQuoteRequest",
-            serializers=[AssessmentCreateSerializer, AssessmentStatusSerializer],
+            component_name="QuoteCommandRequest",
+            serializers=[QuoteCommandCreateSerializer, QuoteCommandStatusSerializer],
             resource_type_field_name=None,
         ),
         examples=[
@@ -169,13 +168,13 @@ class AssessmentQuoteView(APIView):
             ),
             OpenApiExample("3. Pay", request_only=True, value={"quote_id": 1, "status": "active"}),
         ],
-        responses={201: QuoteSerializer, 200: QuoteOrPolicy, 409: CONFLICT},
+        responses={201: QuoteSerializer, 200: QuoteOrPolicy, 409: TRANSITION_CONFLICT},
     )
     @idempotent
     def post(self, request):
         by = acting_user(request)
         if "quote_id" not in request.data and "status" not in request.data:
-            params = AssessmentCreateSerializer(data=request.data, context={"request": request})
+            params = QuoteCommandCreateSerializer(data=request.data, context={"request": request})
             params.is_valid(raise_exception=True)
             quote = quote_services.quote_create(
                 customer=params.validated_data["customer_id"],
@@ -184,7 +183,7 @@ class AssessmentQuoteView(APIView):
                 by=by,
             )
             return Response(QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
-        params = AssessmentStatusSerializer(data=request.data, context={"request": request})
+        params = QuoteCommandStatusSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         quote = params.validated_data["quote_id"]
         if params.validated_data["status"] == "accepted":
@@ -192,13 +191,3 @@ class AssessmentQuoteView(APIView):
             return Response(QuoteSerializer(quote).data)
         policy = services.policy_issue(quote_id=quote.pk, by=by)
         return Response(PolicySerializer(policy).data)
-
-
-router = Router()
-router.register("quotes", SeedPaymentViewSet, basename="seed-payment")
-
-urlpatterns = [
-    re_path(r"^quote/?$", AssessmentQuoteView.as_view(), name="assessment-quote"),
-    re_path(r"^search/?$", CustomerSearchViewSet.as_view({"get": "list"}), name="search"),
-    path("", include(router.urls)),
-]

@@ -61,10 +61,10 @@ def renewal_event(policy: Policy, quote: Quote) -> None:
 
 
 @receiver(transitioned, sender=Policy, dispatch_uid="policy-events")
-def on_policy_transition(sender, *, instance, target, lapse, **kwargs):
+def on_policy_transition(sender, *, instance, target, by_time, **kwargs):
     # A cancellation asked for now is told by policy_cancel once its refund is made; one
     # that was scheduled is told here, on the day it takes effect.
-    if target == Policy.State.EXPIRED or (target == Policy.State.CANCELLED and lapse):
+    if target == Policy.State.EXPIRED or (target == Policy.State.CANCELLED and by_time):
         policy_event(f"policy.{target}", instance)
 
 

@@ -119,7 +119,7 @@ class Policy(PricedParts, Stateful):
         return f"Policy {self.number}"
 
     @classmethod
-    def lapses(cls, now: dt.datetime) -> list[tuple[str, Q]]:
+    def timed_states(cls, now: dt.datetime) -> list[tuple[str, Q]]:
         """An active policy reads cancelled from the day a scheduled cancellation takes
         effect, and expired after its end date. A cancellation always falls within the term,
         so the two never both hold."""
@@ -132,7 +132,7 @@ class Policy(PricedParts, Stateful):
             ),
         ]
 
-    def lapsed_conflict(self, state: str) -> Conflict:
+    def timed_conflict(self, state: str) -> Conflict:
         if state == PolicyState.EXPIRED:
             return Conflict(
                 f"Policy {self.number} ended on {self.end_date:%d-%m-%Y}.",
@@ -144,7 +144,7 @@ class Policy(PricedParts, Stateful):
             f"Policy {self.number} is cancelled{since}.", code="invalid_transition", state=state
         )
 
-    def lapse_reason(self, state: str) -> str:
+    def timed_reason(self, state: str) -> str:
         return self.cancellation_reason if state == PolicyState.CANCELLED else "term ended"
 
     @classmethod
@@ -167,7 +167,9 @@ class Policy(PricedParts, Stateful):
         policy.set_parts(quote)
         return policy
 
-    def show(self, *, payments: list["Payment"], endorsements: list["Endorsement"]) -> "Policy":
+    def attach_related(
+        self, *, payments: list["Payment"], endorsements: list["Endorsement"]
+    ) -> "Policy":
         """Attach the payments and endorsements a service has just read or written, so that
         rendering the policy reads nothing again (as a prefetch would have)."""
         self._prefetched_objects_cache = {

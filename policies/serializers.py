@@ -182,7 +182,7 @@ class RefundPartsSerializer(serializers.Serializer):
     )
 
 
-class CancellationQuoteSerializer(serializers.Serializer):
+class CancellationPreviewSerializer(serializers.Serializer):
     effective_date = StrictDateField(read_only=True)
     refund = money_output(source="refund.amount", help_text="net_premium + tax + fees.")
     currency = serializers.CharField(read_only=True)
@@ -192,7 +192,7 @@ class CancellationQuoteSerializer(serializers.Serializer):
     parts = RefundPartsSerializer(source="refund", read_only=True)
 
 
-class CancellationQuoteInputSerializer(StrictInputSerializer):
+class CancellationPreviewInputSerializer(StrictInputSerializer):
     effective_date = StrictDateField(
         required=False, help_text="The first day without cover (today by default)."
     )
@@ -206,7 +206,7 @@ class PartsSerializer(serializers.Serializer):
     commission = money_output()
 
 
-class EndorsementQuoteSerializer(serializers.Serializer):
+class EndorsementPreviewSerializer(serializers.Serializer):
     effective_date = StrictDateField(read_only=True)
     currency = serializers.CharField(read_only=True)
     old_cover = money_output()

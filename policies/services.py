@@ -17,6 +17,7 @@ from quotes.pricing import PremiumParts, band_for_age
 from quotes.services import (
     Actor,
     check_cover,
+    check_restated,
     lock_quote,
     price,
     product_bands,
@@ -52,8 +53,10 @@ def policy_issue(
     amount: Decimal | None = None,
     by: Actor = None,
     now: dt.datetime | None = None,
+    restated: dict | None = None,
 ) -> Policy:
-    """Take payment for an accepted, unexpired quote and issue its policy, active at once.
+    """Take payment for an accepted, unexpired quote and issue its policy, active at once;
+    only as the client restates the quote, if it does (quotes.services.check_restated).
 
     A card payment succeeds at once; an invoice stays pending, to be invoiced later. A renewal
     quote is paid only while the policy it renews is still active with no cancellation
@@ -64,7 +67,9 @@ def policy_issue(
     # Lock the renewed policy before the quote, in the order policy_cancel locks them.
     renewed_id = Policy.objects.filter(renewal_quote=quote_id).values_list("pk", flat=True).first()
     renewed = lock_policy(renewed_id) if renewed_id is not None else None
-    quote = transition(lock_quote(quote_id), Quote.State.PAID, by=by, now=now)
+    quote = lock_quote(quote_id)
+    check_restated(quote, Quote.State.PAID, restated, now=now)
+    quote = transition(quote, Quote.State.PAID, by=by, now=now)
     if renewed is not None and (
         renewed.state_at(now) != Policy.State.ACTIVE or renewed.cancelled_on is not None
     ):
@@ -107,7 +112,7 @@ def policy_issue(
             f"Quote {quote.pk} was paid by a request made at the same time.",
             code="concurrent_change",
         ) from exc
-    policy.show(payments=[charge], endorsements=[])
+    policy.attach_related(payments=[charge], endorsements=[])
     policy_event("policy.issued", policy)
     payment_event(charge)
     return policy
@@ -127,7 +132,7 @@ def lock_policy(policy_id: int) -> Policy:
 
 
 @dataclass(frozen=True)
-class CancellationQuote:
+class CancellationPreview:
     """What cancelling on `effective_date` would refund, as asked for today."""
 
     effective_date: dt.date
@@ -135,20 +140,22 @@ class CancellationQuote:
     refund: refunds.Refund
 
 
-def policy_cancellation_quote(
+def policy_cancel_preview(
     *,
     policy_id: int,
     effective_date: dt.date | None = None,
     by: Actor = None,
     now: dt.datetime | None = None,
-) -> CancellationQuote:
+) -> CancellationPreview:
     """What `policy_cancel` would refund on `effective_date` if asked now, changing nothing;
     refused exactly where the cancellation would be (a note aside)."""
     now = now or timezone.now()
     policy = Policy.objects.select_related("product").get(pk=policy_id)
     effective = _check_cancellable(policy, effective_date, by=by, now=now)
-    policy.show(payments=list(policy.payments.all()), endorsements=list(policy.endorsements.all()))
-    return CancellationQuote(effective, policy.currency, _refund(policy, effective, now))
+    policy.attach_related(
+        payments=list(policy.payments.all()), endorsements=list(policy.endorsements.all())
+    )
+    return CancellationPreview(effective, policy.currency, _refund(policy, effective, now))
 
 
 @transaction.atomic
@@ -196,7 +203,9 @@ def policy_cancel(
             transition(payment, Payment.Status.CANCELLED, by=by, reason="policy cancelled")
     if refund.amount > 0:
         payments.append(_pay(policy, payments, -refund.parts, by=by))
-    policy.show(payments=payments, endorsements=list(policy.endorsements.all()))  # as read
+    policy.attach_related(
+        payments=payments, endorsements=list(policy.endorsements.all())
+    )  # as read
     if effective <= today:  # a scheduled one is told on its day (see events.py)
         policy_event("policy.cancelled", policy)
     return policy
@@ -205,7 +214,7 @@ def policy_cancel(
 def _shown(policy: Policy, payments: list[Payment]) -> Policy:
     """The policy ready to render with the payments just read or written, and its
     endorsements."""
-    return policy.show(
+    return policy.attach_related(
         payments=payments, endorsements=list(policy.endorsements.select_related("payment"))
     )
 
@@ -411,7 +420,7 @@ def policy_renew(*, policy_id: int, by: Actor = None, now: dt.datetime | None = 
 
 
 @dataclass(frozen=True)
-class EndorsementQuote:
+class EndorsementPreview:
     """A change of cover priced: the new annual parts, and what the rest of the term costs
     (positive) or gives back (negative), part by part."""
 
@@ -424,13 +433,13 @@ class EndorsementQuote:
     change: PremiumParts
 
 
-def policy_endorsement_quote(
+def policy_endorse_preview(
     *,
     policy_id: int,
     cover: Decimal,
     effective_date: dt.date | None = None,
     now: dt.datetime | None = None,
-) -> EndorsementQuote:
+) -> EndorsementPreview:
     """What `policy_endorse` would charge or refund, changing nothing."""
     now = now or timezone.now()
     policy = Policy.objects.select_related("product", "quote").get(pk=policy_id)
@@ -491,7 +500,7 @@ def _price_endorsement(
     cover: Decimal,
     effective_date: dt.date | None,
     now: dt.datetime,
-) -> EndorsementQuote:
+) -> EndorsementPreview:
     today = timezone.localdate(now)
     _require_active(policy, now, "only an active policy's cover can change")
     if any(p.status == Payment.Status.PENDING for p in payments):
@@ -537,4 +546,4 @@ def _price_endorsement(
         effective=effective,
         currency=policy.currency,
     )
-    return EndorsementQuote(effective, policy.currency, policy.cover, cover, old, new, change)
+    return EndorsementPreview(effective, policy.currency, policy.cover, cover, old, new, change)

@@ -1,13 +1,13 @@
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from customers.access import PartnerScopedMixin, acting_user, visible_to
 from myproject.idempotency import idempotent
-from myproject.schema import CONFLICT
+from myproject.schema import TRANSITION_CONFLICT, conflict, state_field
 from quotes.models import Quote
 from quotes.serializers import QuoteSerializer
 
@@ -18,14 +18,26 @@ from .models import Policy
 from .selectors import policies_for_reading, policy_history
 from .serializers import (
     CancelInputSerializer,
-    CancellationQuoteInputSerializer,
-    CancellationQuoteSerializer,
+    CancellationPreviewInputSerializer,
+    CancellationPreviewSerializer,
     DocumentInputSerializer,
     EndorseInputSerializer,
-    EndorsementQuoteSerializer,
+    EndorsementPreviewSerializer,
     HistoryEntrySerializer,
     PaymentInputSerializer,
     PolicySerializer,
+)
+
+# A renewal asked too early says from when; one asked twice names the open renewal quote.
+RENEWAL_CONFLICT = conflict(
+    "RenewalProblem",
+    state=state_field(),
+    renewable_from=serializers.CharField(
+        required=False, help_text="With renewal_too_early: the first day (DD-MM-YYYY)."
+    ),
+    quote=serializers.IntegerField(
+        required=False, help_text="With already_renewed: the renewal quote."
+    ),
 )
 
 
@@ -86,7 +98,7 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
                 value={"reason": "customer_request"},
             )
         ],
-        responses={200: PolicySerializer, 409: CONFLICT},
+        responses={200: PolicySerializer, 409: TRANSITION_CONFLICT},
         filters=False,
     )
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -141,8 +153,8 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
             "and fees; the commission clawback is the partner's, not the customer's. Gives "
             "409 where `cancel` would be refused, and 400 on a date it would refuse."
         ),
-        parameters=[CancellationQuoteInputSerializer],
-        responses={200: CancellationQuoteSerializer, 409: CONFLICT},
+        parameters=[CancellationPreviewInputSerializer],
+        responses={200: CancellationPreviewSerializer, 409: TRANSITION_CONFLICT},
         filters=False,
     )
     @action(
@@ -152,14 +164,14 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
         pagination_class=None,
         filter_backends=[],
     )
-    def cancellation_quote(self, request, **kwargs):
+    def cancel_preview(self, request, **kwargs):
         policy = self.get_object()
-        params = CancellationQuoteInputSerializer(data=request.query_params.dict())
+        params = CancellationPreviewInputSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        quote = services.policy_cancellation_quote(
+        quote = services.policy_cancel_preview(
             policy_id=policy.pk, **params.validated_data, by=acting_user(request)
         )
-        return Response(CancellationQuoteSerializer(quote).data)
+        return Response(CancellationPreviewSerializer(quote).data)
 
     @extend_schema(
         summary="Change a policy's cover (endorse)",
@@ -179,7 +191,7 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
         examples=[
             OpenApiExample("More cover from today", request_only=True, value={"cover": "75000.00"})
         ],
-        responses={200: PolicySerializer, 409: CONFLICT},
+        responses={200: PolicySerializer, 409: TRANSITION_CONFLICT},
         filters=False,
     )
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -200,7 +212,7 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
             "the annual parts before and after, and the change for the rest of the term."
         ),
         parameters=[EndorseInputSerializer],
-        responses={200: EndorsementQuoteSerializer, 409: CONFLICT},
+        responses={200: EndorsementPreviewSerializer, 409: TRANSITION_CONFLICT},
         filters=False,
     )
     @action(
@@ -210,12 +222,12 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
         pagination_class=None,
         filter_backends=[],
     )
-    def endorsement_quote(self, request, **kwargs):
+    def endorse_preview(self, request, **kwargs):
         policy = self.get_object()
         params = EndorseInputSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        quote = services.policy_endorsement_quote(policy_id=policy.pk, **params.validated_data)
-        return Response(EndorsementQuoteSerializer(quote).data)
+        quote = services.policy_endorse_preview(policy_id=policy.pk, **params.validated_data)
+        return Response(EndorsementPreviewSerializer(quote).data)
 
     @extend_schema(
         summary="Quote the renewal of a policy",
@@ -226,7 +238,7 @@ class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
             "that day. Too early, an ended policy, or an open renewal quote gives 409."
         ),
         request=None,
-        responses={201: QuoteSerializer, 409: CONFLICT},
+        responses={201: QuoteSerializer, 409: RENEWAL_CONFLICT},
         filters=False,
     )
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -249,7 +261,7 @@ class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
         summary="Pay an accepted quote and issue its policy",
         request=PaymentInputSerializer,
         examples=[OpenApiExample("By card", request_only=True, value={"payment_method": "card"})],
-        responses={200: PolicySerializer, 409: CONFLICT},
+        responses={200: PolicySerializer, 409: TRANSITION_CONFLICT},
     )
     @action(detail=True, methods=["post"])
     @idempotent

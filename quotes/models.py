@@ -10,7 +10,7 @@ from myproject.lifecycle import LifecycleQuerySet, Stateful
 from myproject.problems import Conflict
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
-POSITIVE = [MinValueValidator(0)]
+NON_NEGATIVE = [MinValueValidator(0)]
 # A percentage, as "5.00" for 5 %.
 PERCENT = {"max_digits": 5, "decimal_places": 2}
 PERCENTAGE = [MinValueValidator(0), MaxValueValidator(100)]
@@ -29,13 +29,13 @@ class Product(models.Model):
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100)
     currency = models.CharField(max_length=3, validators=[currency_validator])
-    min_cover = models.DecimalField(**MONEY, validators=POSITIVE)
-    max_cover = models.DecimalField(**MONEY, validators=POSITIVE)
-    default_cover = models.DecimalField(**MONEY, validators=POSITIVE)
+    min_cover = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
+    max_cover = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
+    default_cover = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
     min_age = models.PositiveSmallIntegerField()
     max_age = models.PositiveSmallIntegerField()
     minimum_premium = models.DecimalField(
-        **MONEY, validators=POSITIVE, help_text="The least net premium, before tax and fees."
+        **MONEY, validators=NON_NEGATIVE, help_text="The least net premium, before tax and fees."
     )
     tax_rate = models.DecimalField(
         **PERCENT,
@@ -44,7 +44,7 @@ class Product(models.Model):
         help_text="Insurance premium tax, percent of the net premium.",
     )
     policy_fee = models.DecimalField(
-        **MONEY, default=0, validators=POSITIVE, help_text="Charged once per policy."
+        **MONEY, default=0, validators=NON_NEGATIVE, help_text="Charged once per policy."
     )
     quote_validity_days = models.PositiveSmallIntegerField(default=30)
     cooling_off_days = models.PositiveSmallIntegerField(
@@ -247,16 +247,16 @@ class Quote(PricedParts, Stateful):
         return f"Quote {self.pk}"
 
     @classmethod
-    def lapses(cls, now: dt.datetime) -> list[tuple[str, Q]]:
+    def timed_states(cls, now: dt.datetime) -> list[tuple[str, Q]]:
         """An open quote past `valid_until` reads as expired."""
         return [(QuoteState.EXPIRED, Q(state__in=OPEN_STATES, valid_until__lt=now))]
 
-    def lapsed_conflict(self, state: str) -> Conflict:
+    def timed_conflict(self, state: str) -> Conflict:
         return Conflict(
             f"Quote {self.pk} expired at {self.valid_until.isoformat()}; ask for a new quote.",
             code="quote_expired",
             state=state,
         )
 
-    def lapse_reason(self, state: str) -> str:
+    def timed_reason(self, state: str) -> str:
         return "validity ended"

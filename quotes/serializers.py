@@ -8,6 +8,7 @@ from customers.models import Customer
 from myproject.history import REASON_MAX_LENGTH
 from myproject.http.fields import (
     MoneyField,
+    StrictBooleanField,
     StrictCharField,
     StrictInputSerializer,
     UTCDateTimeField,
@@ -138,6 +139,21 @@ class QuoteCreateInputSerializer(StrictInputSerializer):
             )
         attrs["product"] = by_id or by_code
         return attrs
+
+
+class QuoteRestatementSerializer(StrictInputSerializer):
+    """Optional: fields that restate the quote, which must agree with it."""
+
+    type = StrictCharField(required=False, max_length=CODE_MAX_LENGTH, help_text="Product code.")
+    premium = MoneyField(required=False)
+    cover = MoneyField(required=False)
+    customer = id_field(required=False, help_text="Customer id.")
+    state = StrictCharField(
+        required=False, max_length=32, help_text="Accepted for compatibility; ignored."
+    )
+    is_accepted = StrictBooleanField(
+        required=False, help_text="Accepted for compatibility; ignored on accept."
+    )
 
 
 class QuoteDeclineInputSerializer(StrictInputSerializer):

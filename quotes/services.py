@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.models import Customer, Partner
-from myproject.lifecycle import transition
+from myproject.lifecycle import check_transition, transition
 from myproject.problems import Conflict
 
 from . import pricing
@@ -177,10 +177,42 @@ def lock_quote(quote_id: int) -> Quote:
     )
 
 
+# What a client may restate about a quote it accepts or pays (the seed contract's bodies).
+RESTATED = ("type", "premium", "cover", "customer")
+
+
+def check_restated(
+    quote: Quote, to: str, restated: dict | None, *, now: dt.datetime | None = None
+) -> None:
+    """409 if the quote cannot become `to` (the state first), then 409 `quote_mismatch` if
+    what the client restates about it (`type`, `premium`, `cover`, `customer`) differs."""
+    check_transition(quote, to, now=now)
+    actual = {
+        "type": quote.product.code,
+        "premium": quote.premium,
+        "cover": quote.cover,
+        "customer": quote.customer_id,
+    }
+    mismatches = {
+        field: [f"The quote has {field} {actual[field]}, not {restated[field]}."]
+        for field in RESTATED
+        if restated and restated.get(field) is not None and restated[field] != actual[field]
+    }
+    if mismatches:
+        raise Conflict(
+            f"The request does not match quote {quote.pk}.",
+            code="quote_mismatch",
+            errors=mismatches,
+        )
+
+
 @transaction.atomic
-def quote_accept(*, quote_id: int, by: Actor = None) -> Quote:
-    """The customer accepts the offer; only a quoted, unexpired quote can be accepted."""
-    return transition(lock_quote(quote_id), Quote.State.ACCEPTED, by=by)
+def quote_accept(*, quote_id: int, by: Actor = None, restated: dict | None = None) -> Quote:
+    """The customer accepts the offer; only a quoted, unexpired quote can be accepted, and
+    only as the client restates it, if it does."""
+    quote = lock_quote(quote_id)
+    check_restated(quote, Quote.State.ACCEPTED, restated)
+    return transition(quote, Quote.State.ACCEPTED, by=by)
 
 
 @transaction.atomic

@@ -1,13 +1,13 @@
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from customers.access import PartnerScopedMixin, acting_user
 from myproject.http.fields import ID_PATH_PATTERN
 from myproject.idempotency import idempotent
-from myproject.schema import CONFLICT
+from myproject.schema import TRANSITION_CONFLICT, conflict
 
 from . import services
 from .filters import QuoteFilter
@@ -18,7 +18,16 @@ from .serializers import (
     ProductSerializer,
     QuoteCreateInputSerializer,
     QuoteDeclineInputSerializer,
+    QuoteRestatementSerializer,
     QuoteSerializer,
+    money_output,
+)
+
+# premium_mismatch tells the price the server would charge now.
+PRICE_CONFLICT = conflict(
+    "PriceProblem",
+    premium=money_output(required=False, help_text="With premium_mismatch: the current premium."),
+    currency=serializers.CharField(required=False, help_text="With premium_mismatch."),
 )
 
 
@@ -66,7 +75,7 @@ class QuoteViewSet(
                 value={"customer": 1, "type": "personal-accident", "cover": "50000.00"},
             )
         ],
-        responses={201: QuoteSerializer, 409: CONFLICT},
+        responses={201: QuoteSerializer, 409: PRICE_CONFLICT},
     )
     @idempotent
     def create(self, request, *args, **kwargs):
@@ -76,6 +85,28 @@ class QuoteViewSet(
         return Response(QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        summary="Accept a quote",
+        description=(
+            "The customer accepts the offer. The body is optional; `type`, `premium`, `cover` "
+            "and `customer`, if sent, must match the quote (else 409 `quote_mismatch`). "
+            "A quote that is not `quoted`, or has expired, gives 409."
+        ),
+        request=QuoteRestatementSerializer,
+        examples=[OpenApiExample("No body needed", request_only=True, value={})],
+        responses={200: QuoteSerializer, 409: TRANSITION_CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def accept(self, request, pk=None):
+        quote = self.get_object()
+        params = QuoteRestatementSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        quote = services.quote_accept(
+            quote_id=quote.pk, by=acting_user(request), restated=params.validated_data
+        )
+        return Response(QuoteSerializer(quote).data)
+
+    @extend_schema(
         summary="Decline a quote",
         description="The customer says no. A quoted or accepted quote becomes declined; "
         "a paid, declined or expired one gives 409.",
@@ -83,7 +114,7 @@ class QuoteViewSet(
         examples=[
             OpenApiExample("Too expensive", request_only=True, value={"reason": "too expensive"})
         ],
-        responses={200: QuoteSerializer, 409: CONFLICT},
+        responses={200: QuoteSerializer, 409: TRANSITION_CONFLICT},
     )
     @action(detail=True, methods=["post"])
     @idempotent

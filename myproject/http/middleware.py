@@ -3,8 +3,8 @@ caching of API responses."""
 
 import logging
 import time
+from collections.abc import Callable
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 
 from ..metrics import observe_request
@@ -44,9 +44,24 @@ class NoStoreAPIMiddleware:
 access_log = logging.getLogger("myproject.request")
 
 
+# Who a signed-in user acts for, as fields of its request's log line: an app that knows
+# (customers: the partner) installs its lookup with `describe_callers_with`.
+def _no_caller_fields(user) -> dict:
+    return {}
+
+
+_caller_fields: Callable[[object], dict] = _no_caller_fields
+
+
+def describe_callers_with(lookup: Callable[[object], dict]) -> None:
+    global _caller_fields
+    _caller_fields = lookup
+
+
 class AccessLogMiddleware:
     """One line per request: method, route (the view's name, never the query string), status,
-    duration and the partner behind it; the log filters add the request id."""
+    duration and who called (see `describe_callers_with`); the log filters add the request
+    id."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -69,14 +84,7 @@ class AccessLogMiddleware:
                 "route": match.view_name if match else None,
                 "status": response.status_code,
                 "duration_ms": round(seconds * 1000, 1),
-                "partner_id": _partner_id(getattr(request, "user", None)),
+                **_caller_fields(getattr(request, "user", None)),
             },
         )
         return response
-
-
-def _partner_id(user) -> int | None:
-    try:
-        return user.partner.pk if user is not None and user.is_authenticated else None
-    except ObjectDoesNotExist:  # staff, or a user that is no partner
-        return None

@@ -14,7 +14,8 @@ from conftest import born_years_ago, client_with_token
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory, PartnerFactory, partner_token
 from myproject.webhooks.models import Attempt, Delivery
-from myproject.webhooks.services import deliver, endpoint_create
+from myproject.webhooks.sending import deliver
+from myproject.webhooks.services import endpoint_create
 from policies.models import Payment, Policy
 from quotes.models import Product, Quote
 from quotes.services import quote_accept, quote_create

@@ -54,7 +54,7 @@ def test_every_model_declares_transitions_for_every_state():
 )
 def test_a_move_is_allowed_exactly_when_transitions_declares_it(model, state, target):
     row = fresh(model, state)
-    lapse_targets = {lapsed for lapsed, _ in model.lapses(NOW)}
+    lapse_targets = {lapsed for lapsed, _ in model.timed_states(NOW)}
 
     if target in model.TRANSITIONS[state]:
         check_transition(row, target, now=NOW)
@@ -63,7 +63,7 @@ def test_a_move_is_allowed_exactly_when_transitions_declares_it(model, state, ta
         check_transition(row, target, now=NOW)
     # A recorded lapse keeps its own code (quote_expired, policy_expired) whatever is asked.
     if state in lapse_targets and state != target:
-        assert refused.value.code == row.lapsed_conflict(state).code
+        assert refused.value.code == row.timed_conflict(state).code
     else:
         assert refused.value.code == "invalid_transition"
     assert refused.value.extra["state"] == state

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from conftest import AUTH_QUERIES, born_years_ago
 from customers.tests.factories import CustomerFactory
 from myproject.webhooks.models import Delivery, Event
-from myproject.webhooks.services import deliver, endpoint_create
+from myproject.webhooks.sending import deliver
+from myproject.webhooks.services import endpoint_create
 from policies.services import policy_issue
 from quotes.models import Product
 from quotes.services import quote_accept, quote_create

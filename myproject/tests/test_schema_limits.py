@@ -26,14 +26,14 @@ COLUMNS = {
     ("PatchedCustomerUpdateInputRequest", "last_name"): Customer._meta.get_field("last_name"),
     ("PatchedCustomerUpdateInputRequest", "external_ref"): Customer._meta.get_field("external_ref"),
     ("QuoteCreateInputRequest", "type"): Product._meta.get_field("code"),
-    ("AssessmentCreateRequest", "type"): Product._meta.get_field("code"),
+    ("QuoteCommandCreateRequest", "type"): Product._meta.get_field("code"),
     ("QuoteRestatementRequest", "type"): Product._meta.get_field("code"),
-    ("LegacyPaymentInputRequest", "type"): Product._meta.get_field("code"),
+    ("PaymentByUpdateInputRequest", "type"): Product._meta.get_field("code"),
     ("QuoteCreateInputRequest", "age_band"): Quote._meta.get_field("age_band"),
     ("QuoteDeclineInputRequest", "reason"): HISTORY_REASON,
     ("CancelInputRequest", "note"): Policy._meta.get_field("cancellation_note"),
     ("QuoteRestatementRequest", "state"): None,  # the seed's "state": "new", ignored
-    ("LegacyPaymentInputRequest", "state"): None,
+    ("PaymentByUpdateInputRequest", "state"): None,
     ("WebhookEndpointInputRequest", "url"): WebhookEndpoint._meta.get_field("url"),
 }
 

@@ -19,7 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from standardwebhooks.webhooks import Webhook
 from werkzeug import Response
 
-from myproject.webhooks import services
+from myproject.webhooks import sending, services, tasks
 from myproject.webhooks.models import Attempt, Delivery, Event, WebhookEndpoint
 from quotes.services import quote_create
 
@@ -194,7 +194,7 @@ def tls_failure(tmp_path, *, certificate_for: str, trusted: bool) -> str:
     try:
         pool.urlopen("POST", "/", body=b"{}", retries=False, timeout=5)
     except urllib3.exceptions.HTTPError as exc:
-        return services.failure(exc)
+        return sending.failure(exc)
     finally:
         listener.close()
     raise AssertionError("the handshake succeeded")
@@ -227,7 +227,7 @@ def test_a_receiver_that_never_answers_does_not_hold_up_the_api(
 
     assert policy["state"] == "active"
     assert not Attempt.objects.exists()  # the request waited on no receiver
-    monkeypatch.setattr(services, "TIMEOUT_SECONDS", 0.3)  # the worker's wait, shortened
+    monkeypatch.setattr(sending, "TIMEOUT_SECONDS", 0.3)  # the worker's wait, shortened
     work()
     attempts = Attempt.objects.all()
     assert attempts and all(a.status_code is None for a in attempts)
@@ -457,13 +457,13 @@ def test_after_the_last_retry_a_delivery_fails(api, customer, personal_accident,
     register(api, httpserver.url_for("/hooks"), ["quote.created"])
     quote_create(customer=customer, product=personal_accident)
     delivery = Delivery.objects.get()
-    Delivery.objects.filter(pk=delivery.pk).update(tries=len(services.RETRY_DELAYS))
+    Delivery.objects.filter(pk=delivery.pk).update(tries=len(sending.RETRY_DELAYS))
 
-    services.deliver(delivery.pk)
+    sending.deliver(delivery.pk)
 
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED
-    assert delivery.tries == len(services.RETRY_DELAYS) + 1
+    assert delivery.tries == len(sending.RETRY_DELAYS) + 1
 
 
 def test_an_endpoint_failing_for_five_days_is_disabled_saying_why(
@@ -474,7 +474,7 @@ def test_an_endpoint_failing_for_five_days_is_disabled_saying_why(
     WebhookEndpoint.objects.update(failing_since=timezone.now() - dt.timedelta(days=5))
     quote_create(customer=customer, product=personal_accident)
 
-    services.deliver(Delivery.objects.get().pk)
+    sending.deliver(Delivery.objects.get().pk)
 
     shown = api.get(f"/api/v1/webhook-endpoints/{endpoint['id']}/").json()
     assert shown["is_active"] is False
@@ -488,7 +488,7 @@ def test_a_delivery_body_is_the_event_as_the_feed_shows_it(
     register(api, httpserver.url_for("/hooks"), ["quote.created"])
     quote_create(customer=customer, product=personal_accident)
 
-    services.deliver(Delivery.objects.get().pk)
+    sending.deliver(Delivery.objects.get().pk)
 
     (request,) = received(httpserver)
     (shown,) = api.get("/api/v1/events/").json()["results"]
@@ -509,12 +509,12 @@ def test_staff_can_redeliver_from_admin(
     register(api, httpserver.url_for("/hooks"), ["quote.created"])
     quote_create(customer=customer, product=personal_accident)
     delivery = Delivery.objects.get()
-    services.deliver(delivery.pk)
+    sending.deliver(delivery.pk)
 
-    page = admin_client.get(f"/admin/myproject/delivery/{delivery.pk}/change/")
+    page = admin_client.get(f"/admin/webhooks/delivery/{delivery.pk}/change/")
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
-            "/admin/myproject/delivery/",
+            "/admin/webhooks/delivery/",
             {"action": "redeliver", "_selected_action": [delivery.pk]},
         )
     work()
@@ -530,7 +530,7 @@ def test_an_answer_is_kept_to_its_first_bytes(api, customer, personal_accident, 
     register(api, httpserver.url_for("/hooks"), ["quote.created"])
     quote_create(customer=customer, product=personal_accident)
 
-    services.deliver(Delivery.objects.get().pk)
+    sending.deliver(Delivery.objects.get().pk)
 
     assert Attempt.objects.get().response == "x" * 200
 
@@ -540,14 +540,14 @@ def test_a_queue_that_is_down_fails_no_request_and_the_sweeper_sends_later(
 ):
     httpserver.expect_request("/hooks").respond_with_data("ok")
     register(api, httpserver.url_for("/hooks"), ["policy.issued"])
-    enqueue = services.enqueue
+    enqueue = tasks.enqueue
 
     def queue_down(*args, **kwargs):
         raise ConnectionError("the task queue is down")
 
-    monkeypatch.setattr(services, "enqueue", queue_down)
+    monkeypatch.setattr(tasks, "enqueue", queue_down)
     policy = sell(api, customer, django_capture_on_commit_callbacks)
-    monkeypatch.setattr(services, "enqueue", enqueue)
+    monkeypatch.setattr(tasks, "enqueue", enqueue)
 
     assert policy["state"] == "active"  # the change stands
     assert Delivery.objects.get().status == Delivery.Status.PENDING
@@ -574,7 +574,7 @@ def test_a_receiver_answering_nul_bytes_is_recorded_not_a_crash(
     register(api, httpserver.url_for("/hooks"), ["quote.created"])
     quote_create(customer=customer, product=personal_accident)
 
-    services.deliver(Delivery.objects.get().pk)
+    sending.deliver(Delivery.objects.get().pk)
 
     assert Attempt.objects.get().response == "ok\ufffd\ufffdbad"
     assert Delivery.objects.get().status == Delivery.Status.DELIVERED
@@ -604,7 +604,7 @@ def test_the_signature_is_the_specifications_hmac_computed_independently(
     secret = register(api, httpserver.url_for("/hooks"), ["quote.created"]).json()["secret"]
     quote_create(customer=customer, product=personal_accident)
 
-    services.deliver(Delivery.objects.get().pk)
+    sending.deliver(Delivery.objects.get().pk)
 
     (request,) = received(httpserver)
     key = base64.b64decode(secret.removeprefix("whsec_"))
@@ -658,11 +658,11 @@ def dripping_receiver():
 def test_a_receiver_dripping_its_answer_cannot_hold_a_worker_past_the_timeout(
     api, customer, personal_accident, dripping_receiver, monkeypatch
 ):
-    monkeypatch.setattr(services, "TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(sending, "TIMEOUT_SECONDS", 0.5)
     register(api, dripping_receiver, ["quote.created"])
     quote_create(customer=customer, product=personal_accident)
 
-    services.deliver(Delivery.objects.get().pk)
+    sending.deliver(Delivery.objects.get().pk)
 
     attempt = Attempt.objects.get()
     assert attempt.error == "no whole answer within 0.5 s"

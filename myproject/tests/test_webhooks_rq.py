@@ -11,7 +11,7 @@ from standardwebhooks.webhooks import Webhook
 
 from conftest import born_years_ago, client_with_token
 from customers.tests.factories import CustomerFactory, PartnerFactory, partner_token
-from myproject.webhooks import services
+from myproject.webhooks import outbox
 from myproject.webhooks.models import Delivery
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -101,7 +101,7 @@ def test_a_500_then_a_200_is_delivered_on_the_retry_through_redis(
     assert (delivery.status, delivery.tries) == (Delivery.Status.PENDING, 1)
     # Test set-up: the retry falls due; the sweeper (`manage.py send_webhooks`) enqueues it.
     Delivery.objects.update(next_try_at=timezone.now())
-    assert services.enqueue_due() == 1
+    assert outbox.enqueue_due() == 1
     work()
 
     assert [response.status_code for _, response in httpserver.log] == [500, 200]

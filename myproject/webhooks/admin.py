@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from ..admin import ReadOnlyInline, run_action
-from . import services
+from . import outbox
 from .models import Attempt, Delivery, Event, WebhookEndpoint
 
 
@@ -62,6 +62,6 @@ class DeliveryAdmin(ReadOnlyAdmin):
             self,
             request,
             queryset,
-            lambda delivery: services.redeliver(delivery_id=delivery.pk),
+            lambda delivery: outbox.redeliver(delivery_id=delivery.pk),
             "queued to be sent again",
         )

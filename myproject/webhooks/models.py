@@ -25,7 +25,7 @@ class Event(models.Model):
     data = models.JSONField()
 
     class Meta:
-        app_label = "myproject"
+        db_table = "myproject_event"  # where it was created, rows and all
         ordering = ["seq"]
         indexes = [
             models.Index(fields=["owner", "seq"], name="event_owner_idx"),
@@ -60,7 +60,7 @@ class WebhookEndpoint(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        app_label = "myproject"
+        db_table = "myproject_webhookendpoint"  # where it was created, rows and all
         ordering = ["id"]
         indexes = [models.Index(fields=["owner", "id"], name="webhook_endpoint_owner_idx")]
 
@@ -92,7 +92,7 @@ class Delivery(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        app_label = "myproject"
+        db_table = "myproject_delivery"  # where it was created, rows and all
         ordering = ["id"]
         verbose_name_plural = "deliveries"
         indexes = [
@@ -115,7 +115,7 @@ class Attempt(models.Model):
     error = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        app_label = "myproject"
+        db_table = "myproject_attempt"  # where it was created, rows and all
         ordering = ["id"]
 
     def __str__(self) -> str:

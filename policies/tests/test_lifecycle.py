@@ -88,8 +88,8 @@ def test_expire_quotes_records_the_transition_once(customer, personal_accident, 
     call_command("expire_quotes")
 
     assert capsys.readouterr().out.splitlines() == [
-        "Recorded 1 quotes as lapsed.",
-        "Recorded 0 quotes as lapsed.",
+        "Recorded 1 quotes as changed by time.",
+        "Recorded 0 quotes as changed by time.",
     ]
     stale.refresh_from_db()
     fresh.refresh_from_db()
@@ -305,8 +305,8 @@ def test_a_policy_past_its_end_reads_expired_and_the_job_records_it_once(
     call_command("expire_policies")
 
     assert capsys.readouterr().out.splitlines() == [
-        "Recorded 1 policies as lapsed.",
-        "Recorded 0 policies as lapsed.",
+        "Recorded 1 policies as changed by time.",
+        "Recorded 0 policies as changed by time.",
     ]
     ended.refresh_from_db()
     running.refresh_from_db()

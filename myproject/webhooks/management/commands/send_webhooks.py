@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from myproject.webhooks.services import enqueue_due
+from myproject.webhooks.outbox import enqueue_due
 
 
 class Command(BaseCommand):

@@ -1,0 +1,51 @@
+"""Events, written in the same transaction as each change (a transactional outbox): an event
+and a delivery for each endpoint that wants it, enqueued only once that transaction commits,
+so that nothing is sent from inside a request and nothing is sent of a change rolled back."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import tasks
+from .models import Delivery, Event, WebhookEndpoint
+
+
+def record(event_type: str, *, owner_id: int, data: dict) -> Event:
+    """Write an event in the current transaction, and a delivery for each active endpoint
+    of its owner that wants it; each is enqueued once the transaction commits."""
+    event = Event.objects.create(type=event_type, owner_id=owner_id, data=data)
+    endpoints = WebhookEndpoint.objects.filter(owner_id=owner_id, is_active=True)
+    for endpoint in endpoints:
+        if endpoint.wants(event_type):
+            delivery = Delivery.objects.create(endpoint=endpoint, event=event)
+            # robust: a queue that is down must not fail a change already committed; the
+            # delivery stays pending, and `send_webhooks` enqueues it later.
+            transaction.on_commit(lambda pk=delivery.pk: tasks.enqueue(pk), robust=True)
+    return event
+
+
+def redeliver(*, delivery_id: int) -> Delivery:
+    """Staff: try a delivery again now, whatever became of it."""
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        delivery.status = Delivery.Status.PENDING
+        delivery.next_try_at = None
+        delivery.save(update_fields=["status", "next_try_at", "updated_at"])
+        transaction.on_commit(lambda: tasks.enqueue(delivery_id), robust=True)
+    return delivery
+
+
+def enqueue_due(*, now: dt.datetime | None = None) -> int:
+    """Enqueue every pending delivery that is due: those whose task was lost (a crash
+    between commit and enqueue, a queue that was down) or whose worker died mid-try."""
+    now = now or timezone.now()
+    due = Delivery.objects.filter(status=Delivery.Status.PENDING).filter(
+        Q(next_try_at__isnull=True) | Q(next_try_at__lte=now)
+    )
+    count = 0
+    for delivery_id in due.values_list("pk", flat=True).iterator():
+        tasks.enqueue(delivery_id)
+        count += 1
+    return count
