@@ -1,4 +1,5 @@
 import datetime as dt
+import secrets
 
 from django.db import models
 from django.db.models import F, Q
@@ -264,6 +265,48 @@ class Payment(PricedParts, Stateful):
     @property
     def label(self) -> str:
         return f"Payment {self.reference}"
+
+    @classmethod
+    def charge(cls, policy: Policy, parts: PremiumParts, *, method: str) -> "Payment":
+        """A charge of `parts` for a policy, unsaved: by card it succeeds at once, by invoice
+        it stays pending until the invoice is paid."""
+        succeeds = method == cls.Method.CARD
+        return cls._made(
+            policy,
+            parts,
+            kind=cls.Kind.CHARGE,
+            method=method,
+            status=cls.Status.SUCCEEDED if succeeds else cls.Status.PENDING,
+        )
+
+    @classmethod
+    def refund(cls, policy: Policy, parts: PremiumParts, *, method: str) -> "Payment":
+        """Money going back to the customer (`parts` as positive sums; the commission is the
+        partner's clawback), unsaved: a refund succeeds when made."""
+        return cls._made(
+            policy, parts, kind=cls.Kind.REFUND, method=method, status=cls.Status.SUCCEEDED
+        )
+
+    @classmethod
+    def _made(cls, policy: Policy, parts: PremiumParts, **fields) -> "Payment":
+        payment = cls(
+            policy=policy,
+            partner_id=policy.partner_id,
+            amount=parts.premium,
+            currency=policy.currency,
+            reference=f"PAY-{secrets.token_hex(8).upper()}",
+            **fields,
+        )
+        payment.set_parts(parts)
+        return payment
+
+
+# The states of a charge whose money the insurer received.
+MONEY_TAKEN = (
+    Payment.Status.SUCCEEDED,
+    Payment.Status.PARTIALLY_REFUNDED,
+    Payment.Status.REFUNDED,
+)
 
 
 class Endorsement(models.Model):

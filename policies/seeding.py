@@ -12,7 +12,6 @@ import datetime as dt
 import random
 import sys
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,11 +19,12 @@ from django.utils import timezone
 from customers.models import Customer, Partner
 from quotes import pricing
 from quotes.models import Product, Quote
-from quotes.services import commission_rate, product_bands
+from quotes.pricing import PremiumParts
+from quotes.services import commission_rate, price_at, product_bands
 
-from .models import Payment, Policy
-from .refunds import cancellation_refund
-from .services import payment_reference, policy_term
+from . import payments
+from .models import CancellationReason, Payment, Policy
+from .services import policy_term
 
 BATCH = 5000
 FIRST_NAMES = (
@@ -143,16 +143,19 @@ def seed(*, customers: int, partners: list[Partner], seed_value: int = 7) -> dic
     """Write `customers` customers with their quotes, policies, payments and history."""
     rng = random.Random(seed_value)
     now = timezone.now()
-    today = timezone.localdate(now)
-    products = list(Product.objects.active())
-    bands = {product.pk: product_bands(product) for product in products}
-    commissions = {
-        (partner.pk, product.pk): commission_rate(partner_id=partner.pk, product=product)
-        for partner in partners
-        for product in products
+    people = _seed_customers(rng, customers, partners, now=now)
+    quotes = _seed_quotes(rng, people, partners, now=now)
+    policies, money = _seed_policies(rng, quotes, now=now)
+    return {
+        "customers": len(people),
+        "quotes": len(quotes),
+        "policies": len(policies),
+        "payments": len(money),
     }
-    counts = {}
 
+
+def _seed_customers(rng, count: int, partners: list[Partner], *, now) -> list[Customer]:
+    today = timezone.localdate(now)
     people = [
         Customer(
             partner=partners[index % len(partners)],
@@ -162,13 +165,34 @@ def seed(*, customers: int, partners: list[Partner], seed_value: int = 7) -> dic
             created_at=now,
             updated_at=now,
         )
-        for index in range(customers)
+        for index in range(count)
     ]
     with transaction.atomic():
-        insert(Customer, people, Progress("customers", customers))
+        insert(Customer, people, Progress("customers", count))
         insert(Customer.history.model, history(Customer, people, lambda c: [(now, None)]))
-    counts["customers"] = customers
+    return people
 
+
+# The states a quote passed through to reach each state, as the services move it.
+QUOTE_STEPS = {
+    Quote.State.QUOTED: [Quote.State.QUOTED],
+    Quote.State.ACCEPTED: [Quote.State.QUOTED, Quote.State.ACCEPTED],
+    Quote.State.PAID: [Quote.State.QUOTED, Quote.State.ACCEPTED, Quote.State.PAID],
+    Quote.State.DECLINED: [Quote.State.QUOTED, Quote.State.DECLINED],
+    Quote.State.EXPIRED: [Quote.State.QUOTED, Quote.State.EXPIRED],
+}
+
+
+def _seed_quotes(rng, people: list[Customer], partners: list[Partner], *, now) -> list[Quote]:
+    """A quote for each customer a product covers, priced as quote_create prices it (the
+    same function and inputs, the commission rates read once)."""
+    products = list(Product.objects.active())
+    bands = {product.pk: product_bands(product) for product in products}
+    commissions = {
+        (partner.pk, product.pk): commission_rate(partner_id=partner.pk, product=product)
+        for partner in partners
+        for product in products
+    }
     quotes = []
     for person in people:
         product = rng.choice(products)
@@ -183,52 +207,44 @@ def seed(*, customers: int, partners: list[Partner], seed_value: int = 7) -> dic
             created = now - dt.timedelta(days=rng.randint(0, validity - 1))
         elif state == Quote.State.EXPIRED:
             created = now - dt.timedelta(days=rng.randint(validity + 1, 700))
-        parts = pricing.premium_parts(
+        parts = price_at(
+            product,
             cover=product.default_cover,
             rate_per_mille=band.rate_per_mille,
-            minimum_premium=product.minimum_premium,
-            tax_rate=product.tax_rate,
-            policy_fee=product.policy_fee,
             commission_rate=commissions[person.partner_id, product.pk],
-            currency=product.currency,
         )
-        quote = Quote(
-            partner=person.partner,
-            customer=person,
-            product=product,
-            cover=product.default_cover,
-            premium=parts.premium,
-            currency=product.currency,
-            age_band=band.label,
-            rated_age=age,
-            rate_per_mille=band.rate_per_mille,
-            valid_until=created + dt.timedelta(days=product.quote_validity_days),
-            state=state,
-            created_at=created,
-            updated_at=created,
+        quotes.append(
+            Quote.priced(
+                person,
+                product,
+                cover=product.default_cover,
+                band=band,
+                age=age,
+                parts=parts,
+                valid_until=created + dt.timedelta(days=validity),
+                state=state,
+                created_at=created,
+                updated_at=created,
+            )
         )
-        quote.set_parts(parts)
-        quotes.append(quote)
-    steps = {
-        Quote.State.QUOTED: [Quote.State.QUOTED],
-        Quote.State.ACCEPTED: [Quote.State.QUOTED, Quote.State.ACCEPTED],
-        Quote.State.PAID: [Quote.State.QUOTED, Quote.State.ACCEPTED, Quote.State.PAID],
-        Quote.State.DECLINED: [Quote.State.QUOTED, Quote.State.DECLINED],
-        Quote.State.EXPIRED: [Quote.State.QUOTED, Quote.State.EXPIRED],
-    }
 
     def quote_changes(quote):
         return [
             (quote.created_at + dt.timedelta(minutes=index), state)
-            for index, state in enumerate(steps[quote.state])
+            for index, state in enumerate(QUOTE_STEPS[quote.state])
         ]
 
     with transaction.atomic():
         insert(Quote, quotes, Progress("quotes", len(quotes)))
         insert(Quote.history.model, history(Quote, quotes, quote_changes))
-    counts["quotes"] = len(quotes)
+    return quotes
 
-    policies, payments, cooling_off = [], [], {p.pk: p.cooling_off_days for p in products}
+
+def _seed_policies(rng, quotes: list[Quote], *, now) -> tuple[list[Policy], list[Payment]]:
+    """A policy for each paid quote, paid by card; some cancelled at the customer's request,
+    refunded by the rules the cancellation service applies (policies.payments)."""
+    today = timezone.localdate(now)
+    policies, moved = [], []
     for quote in quotes:
         if quote.state != Quote.State.PAID:
             continue
@@ -242,54 +258,12 @@ def seed(*, customers: int, partners: list[Partner], seed_value: int = 7) -> dic
             created_at=quote.created_at,
             updated_at=quote.created_at,
         )
-        if state == Policy.State.ACTIVE and rng.random() < 0.06:
-            policy.state = Policy.State.CANCELLED
-            policy.cancellation_reason = "customer_request"
-            policy.cancelled_on = start + dt.timedelta(days=rng.randint(0, (today - start).days))
         policies.append(policy)
-        charge = Payment(
-            policy=policy,
-            partner_id=policy.partner_id,
-            kind=Payment.Kind.CHARGE,
-            amount=policy.premium,
-            currency=policy.currency,
-            method=Payment.Method.CARD,
-            status=Payment.Status.SUCCEEDED,
-            reference=payment_reference(),
-            created_at=policy.created_at,
-        )
-        charge.set_parts(policy)
-        payments.append(charge)
-        if policy.state == Policy.State.CANCELLED:
-            paid = pricing.PremiumParts.of(policy)
-            refund = cancellation_refund(
-                paid=paid,
-                annual=paid,
-                start=start,
-                end=end,
-                effective=policy.cancelled_on,
-                requested_on=policy.cancelled_on,
-                cooling_off_days=cooling_off[policy.product_id],
-                currency=policy.currency,
-            )
-            if refund.amount > Decimal(0):
-                whole = refund.amount == charge.amount
-                charge.status = (
-                    Payment.Status.REFUNDED if whole else Payment.Status.PARTIALLY_REFUNDED
-                )
-                repaid = Payment(
-                    policy=policy,
-                    partner_id=policy.partner_id,
-                    kind=Payment.Kind.REFUND,
-                    amount=refund.amount,
-                    currency=policy.currency,
-                    method=Payment.Method.CARD,
-                    status=Payment.Status.SUCCEEDED,
-                    reference=payment_reference(),
-                    created_at=now,
-                )
-                repaid.set_parts(refund.parts)
-                payments.append(repaid)
+        charge = Payment.charge(policy, PremiumParts.of(policy), method=Payment.Method.CARD)
+        charge.created_at = policy.created_at
+        moved.append(charge)
+        if state == Policy.State.ACTIVE and rng.random() < 0.06:
+            moved += _cancel(policy, charge, rng=rng, today=today)
 
     def policy_changes(policy):
         issued = policy.created_at + dt.timedelta(minutes=3)
@@ -300,12 +274,32 @@ def seed(*, customers: int, partners: list[Partner], seed_value: int = 7) -> dic
     with transaction.atomic():
         insert(Policy, policies, Progress("policies", len(policies)))
         insert(Policy.history.model, history(Policy, policies, policy_changes))
-        for payment in payments:
+        for payment in moved:
             payment.policy_id = payment.policy.pk
-        insert(Payment, payments, Progress("payments", len(payments)))
+        insert(Payment, moved, Progress("payments", len(moved)))
         insert(
             Payment.history.model,
-            history(Payment, payments, lambda p: [(now, p.status)]),
+            history(Payment, moved, lambda p: [(p.created_at, p.status)]),
         )
-    counts["policies"], counts["payments"] = len(policies), len(payments)
-    return counts
+    return policies, moved
+
+
+def _cancel(policy: Policy, charge: Payment, *, rng, today: dt.date) -> list[Payment]:
+    """Cancel an active policy at the customer's request on a day of its term so far, asked
+    that day: its refund, if any, as policy_cancel would make it."""
+    policy.state = Policy.State.CANCELLED
+    policy.cancellation_reason = CancellationReason.CUSTOMER_REQUEST
+    policy.cancelled_on = policy.start_date + dt.timedelta(
+        days=rng.randint(0, (today - policy.start_date).days)
+    )
+    asked = timezone.make_aware(dt.datetime.combine(policy.cancelled_on, dt.time(12)))
+    refund = payments.cancellation_refund(
+        policy, payments=[charge], endorsements=[], effective=policy.cancelled_on, now=asked
+    )
+    if refund.amount <= 0:
+        return []
+    repaid = Payment.refund(policy, refund.parts, method=charge.method)
+    repaid.created_at = asked
+    for paid, status in payments.repaid_charges([charge, repaid]):
+        paid.status = status
+    return [repaid]

@@ -2,7 +2,6 @@
 Every change of state goes through myproject.lifecycle."""
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -24,7 +23,7 @@ from quotes.services import (
     quote_create,
 )
 
-from . import refunds
+from . import payments, refunds
 from .events import payment_event, policy_event, renewal_event
 from .models import Endorsement, Payment, Policy
 
@@ -39,10 +38,6 @@ def policy_term(start: dt.date) -> tuple[dt.date, dt.date]:
     except ValueError:
         anniversary = dt.date(start.year + 1, 3, 1)
     return start, anniversary - dt.timedelta(days=1)
-
-
-def payment_reference() -> str:
-    return f"PAY-{secrets.token_hex(8).upper()}"
 
 
 @transaction.atomic
@@ -87,21 +82,7 @@ def policy_issue(
     )
     policy = Policy.from_quote(quote, start=start, end=end, state=Policy.State.ACTIVE)
     policy._history_user = by
-    charge = Payment(
-        policy=policy,
-        partner_id=policy.partner_id,
-        kind=Payment.Kind.CHARGE,
-        amount=quote.premium,
-        currency=quote.currency,
-        method=payment_method,
-        status=(
-            Payment.Status.SUCCEEDED
-            if payment_method == Payment.Method.CARD
-            else Payment.Status.PENDING
-        ),
-        reference=payment_reference(),
-    )
-    charge.set_parts(quote)
+    charge = Payment.charge(policy, PremiumParts.of(quote), method=payment_method)
     charge._history_user = by
     try:
         with transaction.atomic():
@@ -152,10 +133,14 @@ def policy_cancel_preview(
     now = now or timezone.now()
     policy = Policy.objects.select_related("product").get(pk=policy_id)
     effective = _check_cancellable(policy, effective_date, by=by, now=now)
-    policy.attach_related(
-        payments=list(policy.payments.all()), endorsements=list(policy.endorsements.all())
+    refund = payments.cancellation_refund(
+        policy,
+        payments=list(policy.payments.all()),
+        endorsements=list(policy.endorsements.all()),
+        effective=effective,
+        now=now,
     )
-    return CancellationPreview(effective, policy.currency, _refund(policy, effective, now))
+    return CancellationPreview(effective, policy.currency, refund)
 
 
 @transaction.atomic
@@ -196,16 +181,17 @@ def policy_cancel(
         policy._change_reason = f"{reason}, from {effective:%d-%m-%Y}"
         policy.save(update_fields=[*cancellation, "updated_at"])
     _decline_open_renewal(policy, by=by, now=now)
-    payments = lock_payments(policy)
-    refund = _refund(_shown(policy, payments), effective, now)
-    for payment in payments:
+    paid = payments.lock_payments(policy)
+    endorsements = list(policy.endorsements.select_related("payment"))
+    refund = payments.cancellation_refund(
+        policy, payments=paid, endorsements=endorsements, effective=effective, now=now
+    )
+    for payment in paid:
         if payment.status == Payment.Status.PENDING:
             transition(payment, Payment.Status.CANCELLED, by=by, reason="policy cancelled")
     if refund.amount > 0:
-        payments.append(_pay(policy, payments, -refund.parts, by=by))
-    policy.attach_related(
-        payments=payments, endorsements=list(policy.endorsements.all())
-    )  # as read
+        paid.append(payments.settle(policy, paid, -refund.parts, by=by))
+    policy.attach_related(payments=paid, endorsements=endorsements)  # as a read renders it
     if effective <= today:  # a scheduled one is told on its day (see events.py)
         policy_event("policy.cancelled", policy)
     return policy
@@ -217,105 +203,6 @@ def _shown(policy: Policy, payments: list[Payment]) -> Policy:
     return policy.attach_related(
         payments=payments, endorsements=list(policy.endorsements.select_related("payment"))
     )
-
-
-def lock_payments(policy: Policy) -> list[Payment]:
-    """A policy's payments, oldest first, locked with it (after it, as every writer does)."""
-    payments = list(Payment.objects.select_for_update().filter(policy=policy).order_by("id"))
-    for payment in payments:
-        payment.policy = policy  # as read, with what it was read with (its partner)
-    return payments
-
-
-def paid_parts(payments: list[Payment]) -> PremiumParts:
-    """What the customer has paid so far, net of refunds, by part (pending charges are not
-    paid; a refund's commission is the partner's clawback)."""
-    total = dict.fromkeys(PART_NAMES, Decimal(0))
-    for payment in payments:
-        if payment.kind == Payment.Kind.REFUND:
-            sign = -1
-        elif payment.status in MONEY_TAKEN:
-            sign = 1
-        else:
-            continue
-        for name in PART_NAMES:
-            total[name] += sign * getattr(payment, name)
-    return PremiumParts(**total)
-
-
-# The states of a charge whose money the insurer received.
-MONEY_TAKEN = (
-    Payment.Status.SUCCEEDED,
-    Payment.Status.PARTIALLY_REFUNDED,
-    Payment.Status.REFUNDED,
-)
-
-
-def _refund(policy: Policy, effective: dt.date, now: dt.datetime) -> refunds.Refund:
-    """What cancelling on `effective` refunds, asked now, for a policy shown with its
-    payments and endorsements (Policy.show)."""
-    payments = list(policy.payments.all())
-    # Changes of cover from the effective date on: the unused days are priced as before the
-    # first of them, and what they charged or refunded is undone exactly.
-    later = [e for e in policy.endorsements.all() if e.effective_date >= effective]
-    settled = {payment.pk: payment for payment in payments}
-    later_changes = paid_parts([settled[e.payment_id] for e in later if e.payment_id])
-    return refunds.cancellation_refund(
-        paid=paid_parts(payments),
-        annual=later[0].old_parts if later else PremiumParts.of(policy),
-        later_changes=later_changes,
-        start=policy.start_date,
-        end=policy.end_date,
-        effective=effective,
-        requested_on=timezone.localdate(now),
-        cooling_off_days=policy.product.cooling_off_days,
-        currency=policy.currency,
-    )
-
-
-def _pay(policy: Policy, payments: list[Payment], parts: PremiumParts, *, by: Actor) -> Payment:
-    """Settle a change of what the customer owes, `parts` (positive: a charge; negative: a
-    refund, then marking the charges it repays), by the method of the policy's first charge.
-    It succeeds at once."""
-    kind = Payment.Kind.CHARGE if parts.premium > 0 else Payment.Kind.REFUND
-    if kind == Payment.Kind.REFUND:
-        parts = -parts  # a refund's amount and parts are what goes back, as positive sums
-    payment = Payment(
-        policy=policy,
-        partner_id=policy.partner_id,
-        kind=kind,
-        amount=parts.premium,
-        currency=policy.currency,
-        method=payments[0].method,
-        status=Payment.Status.SUCCEEDED,
-        reference=payment_reference(),
-    )
-    payment.set_parts(parts)
-    payment._history_user = by
-    payment.save(force_insert=True)
-    if kind == Payment.Kind.REFUND:
-        _mark_refunded_charges([*payments, payment], by=by, reason=f"refund {payment.reference}")
-    payment_event(payment)
-    return payment
-
-
-def _mark_refunded_charges(payments: list[Payment], *, by: Actor, reason: str) -> None:
-    """Refunds repay the charges oldest first: each one fully repaid reads `refunded`, the
-    one partly repaid `partially_refunded`."""
-    left = sum(p.amount for p in payments if p.kind == Payment.Kind.REFUND)
-    for charge in payments:
-        if charge.kind != Payment.Kind.CHARGE or charge.status not in MONEY_TAKEN:
-            continue
-        repaid = min(left, charge.amount)
-        left -= repaid
-        if repaid == charge.amount:
-            status = Payment.Status.REFUNDED
-        elif repaid > 0:
-            status = Payment.Status.PARTIALLY_REFUNDED
-        else:
-            break
-        if charge.status != status:
-            transition(charge, status, by=by, reason=reason)
 
 
 def _check_cancellable(
@@ -462,12 +349,12 @@ def policy_endorse(
     annual ones, which a later cancellation refunds from."""
     now = now or timezone.now()
     policy = lock_policy(policy_id)
-    payments = lock_payments(policy)
-    priced = _price_endorsement(policy, payments, cover, effective_date, now)
+    paid = payments.lock_payments(policy)
+    priced = _price_endorsement(policy, paid, cover, effective_date, now)
     payment = None
     if priced.change.premium != 0:
-        payment = _pay(policy, payments, priced.change, by=by)
-        payments.append(payment)
+        payment = payments.settle(policy, paid, priced.change, by=by)
+        paid.append(payment)
     Endorsement.objects.create(
         policy=policy,
         effective_date=priced.effective_date,
@@ -489,7 +376,7 @@ def policy_endorse(
         f"cover {priced.old_cover} to {priced.new_cover} from {priced.effective_date:%d-%m-%Y}"
     )
     policy.save(update_fields=["cover", "premium", *PART_NAMES, "updated_at"])
-    _shown(policy, payments)
+    _shown(policy, paid)
     policy_event("policy.endorsed", policy)
     return policy
 

@@ -242,6 +242,28 @@ class Quote(PricedParts, Stateful):
     def __str__(self) -> str:
         return f"Quote {self.pk} ({self.state})"
 
+    @classmethod
+    def priced(
+        cls, customer, product, *, cover, band, age: int, parts, valid_until, **fields
+    ) -> "Quote":
+        """A quote for `customer`, unsaved, priced at `band` (a pricing.Band) for `age` with
+        `parts` (a pricing.PremiumParts): its owner, price and currency come from them."""
+        quote = cls(
+            partner=customer.partner,
+            customer=customer,
+            product=product,
+            cover=cover,
+            premium=parts.premium,
+            currency=product.currency,
+            age_band=band.label,
+            rated_age=age,
+            rate_per_mille=band.rate_per_mille,
+            valid_until=valid_until,
+            **fields,
+        )
+        quote.set_parts(parts)
+        return quote
+
     @property
     def label(self) -> str:
         return f"Quote {self.pk}"

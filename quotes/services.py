@@ -57,13 +57,22 @@ def price(
 ) -> pricing.PremiumParts:
     """The parts of a year's premium for `cover` at a band rate, at the product's and the
     partner's current rates."""
+    rate = commission_rate(partner_id=partner_id, product=product)
+    return price_at(product, cover=cover, rate_per_mille=rate_per_mille, commission_rate=rate)
+
+
+def price_at(
+    product: Product, *, cover: Decimal, rate_per_mille: Decimal, commission_rate: Decimal
+) -> pricing.PremiumParts:
+    """The parts of a year's premium for `cover` at a band rate, at the product's current
+    rates and a commission rate already known."""
     return pricing.premium_parts(
         cover=cover,
         rate_per_mille=rate_per_mille,
         minimum_premium=product.minimum_premium,
         tax_rate=product.tax_rate,
         policy_fee=product.policy_fee,
-        commission_rate=commission_rate(partner_id=partner_id, product=product),
+        commission_rate=commission_rate,
         currency=product.currency,
     )
 
@@ -118,19 +127,9 @@ def quote_create(
     valid_until = now + dt.timedelta(days=product.quote_validity_days)
     if expires_by is not None:
         valid_until = min(valid_until, expires_by)
-    quote = Quote(
-        partner=customer.partner,  # read once per customer, for its events too
-        customer=customer,
-        product=product,
-        cover=cover,
-        premium=premium,
-        currency=product.currency,
-        age_band=band.label,
-        rated_age=age,
-        rate_per_mille=band.rate_per_mille,
-        valid_until=valid_until,
+    quote = Quote.priced(
+        customer, product, cover=cover, band=band, age=age, parts=parts, valid_until=valid_until
     )
-    quote.set_parts(parts)
     # The service chose every value (the constraints hold by construction, the related rows
     # were read above): check the fields alone, without a query per foreign key and check.
     quote.full_clean(exclude=["partner", "customer", "product"], validate_constraints=False)
