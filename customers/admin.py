@@ -11,7 +11,7 @@ from .models import Customer, Partner
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(StaffHistoryAdmin):
     """Partners sign in as their own user, with API tokens (listed under Knox)."""
 
     list_display = ("name", "commission_rate", "user", "created_at")

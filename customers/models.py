@@ -41,6 +41,9 @@ class Partner(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Its commission rate prices every quote it makes: who changed it, and when, is kept.
+    history = tracked()
+
     class Meta:
         ordering = ["name"]
 

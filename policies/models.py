@@ -337,6 +337,8 @@ class Endorsement(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    history = tracked()
+
     class Meta:
         ordering = ["id"]
         constraints = [

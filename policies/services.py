@@ -355,7 +355,7 @@ def policy_endorse(
     if priced.change.premium != 0:
         payment = payments.settle(policy, paid, priced.change, by=by)
         paid.append(payment)
-    Endorsement.objects.create(
+    endorsement = Endorsement(
         policy=policy,
         effective_date=priced.effective_date,
         old_cover=priced.old_cover,
@@ -368,6 +368,8 @@ def policy_endorse(
         premium_change=priced.change.premium,
         payment=payment,
     )
+    endorsement._history_user = by
+    endorsement.save(force_insert=True)
     policy.cover = priced.new_cover
     policy.premium = priced.new_parts.premium
     policy.set_parts(priced.new_parts)

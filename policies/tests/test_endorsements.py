@@ -405,3 +405,21 @@ def test_an_empty_date_in_the_preview_is_a_400_not_today(api, illness_policy):
 
     assert response.status_code == 400
     assert "effective_date" in response.json()["errors"]
+
+
+def test_an_endorsement_and_a_partners_commission_rate_keep_their_history(
+    api, partner, illness_policy
+):
+    from customers.models import Partner
+    from policies.models import Endorsement
+
+    api.post(
+        f"/api/v1/policies/{illness_policy.pk}/endorse/", {"cover": "150000.00"}, format="json"
+    )
+    partner.commission_rate = "12.50"
+    partner.save()
+
+    (record,) = Endorsement.history.all()
+    assert record.history_user == partner.user  # who made the change
+    rates = [str(r.commission_rate) for r in Partner.history.filter(id=partner.pk)]
+    assert rates == ["12.50", "10.00", "0.00"]  # newest first
