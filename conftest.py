@@ -1,17 +1,14 @@
 """Fixtures shared by every app's tests."""
 
-import datetime as dt
 import uuid
-from collections import deque
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from customers.tests.factories import CustomerFactory, PartnerFactory, partner_token
-from myproject.lifecycle import transition
-from quotes.models import Product, Quote
-from quotes.services import lock_quote, quote_accept, quote_create
+from quotes.models import Product
+from quotes.tests.factories import quote_for
+from tests.helpers import born_years_ago, client_with_token, move_quote_to
 
 
 @pytest.fixture(autouse=True)
@@ -25,10 +22,6 @@ def _test_settings(settings):
     }
 
 
-# Queries every token-authenticated request makes: the token with its user and partner.
-AUTH_QUERIES = 1
-
-
 @pytest.fixture(autouse=True)
 def _private_cache(settings):
     # Throttle counts live in the cache: each test starts with its own, empty one.
@@ -38,12 +31,6 @@ def _private_cache(settings):
             "LOCATION": uuid.uuid4().hex,
         }
     }
-
-
-def client_with_token(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 @pytest.fixture
@@ -80,16 +67,6 @@ def staff_api(admin_user):
     return client
 
 
-def born_years_ago(years: int, *, days_later: int = 0) -> dt.date:
-    """A date of birth that makes someone `years` old today (turning so today)."""
-    today = timezone.localdate()
-    try:
-        birthday = today.replace(year=today.year - years)
-    except ValueError:  # today is 29 February
-        birthday = dt.date(today.year - years, 3, 1)
-    return birthday + dt.timedelta(days=days_later)
-
-
 @pytest.fixture
 def customer(partner):
     return CustomerFactory(
@@ -104,24 +81,9 @@ def personal_accident(db):
 
 @pytest.fixture
 def quote(customer, personal_accident):
-    return quote_create(customer=customer, product=personal_accident)
+    return quote_for(customer, personal_accident)
 
 
 @pytest.fixture
 def accepted_quote(quote):
-    return quote_accept(quote_id=quote.pk)
-
-
-def move_quote_to(quote, state: str):
-    """Walk a quote to `state` through the declared transitions, as the services would."""
-    paths = {quote.state: []}
-    queue = deque([quote.state])
-    while queue:
-        current = queue.popleft()
-        for following in Quote.TRANSITIONS[current]:
-            if following not in paths:
-                paths[following] = [*paths[current], following]
-                queue.append(following)
-    for step in paths[state]:
-        quote = transition(lock_quote(quote.pk), step)
-    return quote
+    return move_quote_to(quote, "accepted")

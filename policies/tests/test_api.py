@@ -3,12 +3,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from conftest import AUTH_QUERIES, born_years_ago
 from customers.tests.factories import CustomerFactory
 from policies.models import Payment, Policy
 from policies.services import policy_issue
 from quotes.models import Product, Quote
 from quotes.services import quote_accept, quote_create
+from tests.helpers import AUTH_QUERIES, born_years_ago
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from policies.models import Payment, Policy
-from policies.services import policy_issue, policy_renew, policy_term
+from policies.services import policy_renew
+from policies.tests.factories import policy_for
 from quotes.models import Product, Quote
-from quotes.services import quote_accept, quote_create
+from quotes.services import quote_accept
 
 pytestmark = pytest.mark.django_db
 
@@ -30,14 +31,7 @@ def pricey(personal_accident):
     return personal_accident
 
 
-def issued(customer, product, *, started: dt.date | None = None, **kwargs) -> Policy:
-    quote = quote_create(customer=customer, product=product)
-    quote_accept(quote_id=quote.pk)
-    policy = policy_issue(quote_id=quote.pk, **kwargs)
-    if started is not None:  # test set-up: move the term back, as time would have
-        policy.start_date, policy.end_date = policy_term(started)
-        policy.save()
-    return policy
+issued = policy_for
 
 
 def cancel(client, policy, **body):

@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from policies.models import Payment, Policy
+from policies.models import Payment
 from policies.services import policy_issue
 from quotes.models import Product
 from quotes.services import quote_accept, quote_create
+from tests.helpers import ddmmyyyy, half_way
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +19,6 @@ DAY = dt.timedelta(days=1)
 
 def today() -> dt.date:
     return timezone.localdate()
-
-
-def ddmmyyyy(day: dt.date) -> str:
-    return day.strftime("%d-%m-%Y")
 
 
 @pytest.fixture
@@ -33,15 +30,6 @@ def illness_policy(partner, customer):
     quote = quote_create(customer=customer, product=Product.objects.get(code="critical-illness"))
     quote_accept(quote_id=quote.pk)
     return policy_issue(quote_id=quote.pk)
-
-
-def half_way(policy: Policy) -> Policy:
-    """Test set-up: a 365-day term begun 182 days ago, so that today is day 183 and the
-    183 days from today to the end are left."""
-    policy.start_date = today() - 182 * DAY
-    policy.end_date = policy.start_date + 364 * DAY
-    policy.save()
-    return policy
 
 
 def refund_quote(client, policy, **params):

@@ -7,17 +7,12 @@ import pytest
 from pypdf import PdfReader
 
 from policies import documents
-from policies.services import policy_issue
-from quotes.models import Product
-from quotes.services import quote_accept, quote_create
+from policies.tests.factories import policy_for
 
 pytestmark = pytest.mark.django_db
 
 
-def issued(customer, code: str = "personal-accident"):
-    quote = quote_create(customer=customer, product=Product.objects.get(code=code))
-    quote_accept(quote_id=quote.pk)
-    return policy_issue(quote_id=quote.pk)
+issued = policy_for
 
 
 def text_of(response) -> str:

@@ -8,10 +8,9 @@ import pytest
 from django.utils import timezone
 
 from policies.models import Endorsement, Payment
-from policies.services import policy_issue
-from policies.tests.test_cancellation_quote import ddmmyyyy, half_way
+from policies.tests.factories import policy_for
 from quotes.models import Product
-from quotes.services import quote_accept, quote_create
+from tests.helpers import ddmmyyyy, half_way
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +23,7 @@ def today() -> dt.date:
 
 
 def issued(customer, code: str = "critical-illness", **kwargs):
-    quote = quote_create(customer=customer, product=Product.objects.get(code=code))
-    quote_accept(quote_id=quote.pk)
-    return policy_issue(quote_id=quote.pk, **kwargs)
+    return policy_for(customer, code, **kwargs)
 
 
 @pytest.fixture

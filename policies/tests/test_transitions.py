@@ -2,9 +2,9 @@
 
 import pytest
 
-from conftest import move_quote_to
 from policies.models import Payment, Policy
 from quotes.models import Quote
+from tests.helpers import move_quote_to
 
 pytestmark = pytest.mark.django_db
 

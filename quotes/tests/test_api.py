@@ -4,10 +4,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from conftest import AUTH_QUERIES, born_years_ago
 from customers.tests.factories import CustomerFactory
 from quotes.models import Product, Quote
 from quotes.services import quote_create
+from tests.helpers import AUTH_QUERIES, born_years_ago
 
 pytestmark = pytest.mark.django_db
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from conftest import born_years_ago
 from customers.tests.factories import CustomerFactory
 from quotes.models import Quote
+from tests.helpers import born_years_ago
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,11 @@ import itertools
 import pytest
 from django.utils import timezone
 
-from conftest import move_quote_to
 from myproject.lifecycle import transition
 from myproject.problems import Conflict
 from quotes.models import Quote
 from quotes.services import quote_create
+from tests.helpers import move_quote_to
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from customers.models import Customer
-from myproject.tests.test_errors import assert_problem, post_raw
 from quotes.models import Quote
+from tests.helpers import assert_problem, post_raw
 
 pytestmark = pytest.mark.django_db
 

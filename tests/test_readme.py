@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from conftest import client_with_token
+from tests.helpers import client_with_token
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def examples() -> list[tuple[str, str, dict | None, int]]:

@@ -10,7 +10,6 @@ import pytest
 from django.db import IntegrityError, connections
 from werkzeug import Response
 
-from conftest import born_years_ago, client_with_token
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory, PartnerFactory, partner_token
 from myproject.webhooks.models import Attempt, Delivery
@@ -19,6 +18,7 @@ from myproject.webhooks.services import endpoint_create
 from policies.models import Payment, Policy
 from quotes.models import Product, Quote
 from quotes.services import quote_accept, quote_create
+from tests.helpers import born_years_ago, client_with_token
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

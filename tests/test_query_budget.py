@@ -5,7 +5,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conftest import AUTH_QUERIES, born_years_ago
 from customers.tests.factories import CustomerFactory
 from myproject.webhooks.models import Delivery, Event
 from myproject.webhooks.sending import deliver
@@ -13,6 +12,7 @@ from myproject.webhooks.services import endpoint_create
 from policies.services import policy_issue
 from quotes.models import Product
 from quotes.services import quote_accept, quote_create
+from tests.helpers import AUTH_QUERIES, born_years_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ WRITES = [
     ("post", "/api/v1/quotes/{quote}/pay/", lambda ids: {}, 9, 2),
     # the policy, locked; its payments, locked; the bands, the commission rate; the
     # endorsement, the charge and their history; the policy and its history; the endorsements
-    ("post", "/api/v1/policies/{quote}/endorse/", lambda ids: {"cover": "60000.00"}, 12, 2),
+    ("post", "/api/v1/policies/{quote}/endorse/", lambda ids: {"cover": "60000.00"}, 13, 2),
     # the policy, locked; state, history; the payments, locked; refund, history; for each
     # charge it repays (here the first and the endorsement's) state, history; endorsements
     ("post", "/api/v1/policies/{quote}/cancel/", lambda ids: {"reason": "other"}, 12, 2),

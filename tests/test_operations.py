@@ -12,10 +12,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from knox.models import AuthToken
 
-from conftest import client_with_token
 from customers.models import Partner
+from tests.helpers import client_with_token
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def python(*args: str, **env: str) -> subprocess.CompletedProcess:

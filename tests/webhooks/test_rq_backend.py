@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from conftest import born_years_ago, client_with_token
 from customers.tests.factories import CustomerFactory, PartnerFactory, partner_token
 from myproject.webhooks import outbox
 from myproject.webhooks.models import Delivery
+from tests.helpers import born_years_ago, client_with_token
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

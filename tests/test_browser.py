@@ -15,7 +15,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / ".browser-screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / ".browser-screenshots"
 
 
 @pytest.fixture(scope="module")

@@ -3,25 +3,9 @@ from django.test import RequestFactory
 
 from customers.models import Customer
 from myproject import problems
+from tests.helpers import assert_problem, post_raw
 
 pytestmark = pytest.mark.django_db
-
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
-
-
-def post_raw(api, path, raw: bytes | str, content_type="application/json"):
-    return api.generic("POST", path, raw, content_type=content_type)
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert PROBLEM_KEYS <= set(body)
-    assert body["status"] == status
-    assert body["code"] == code
-    assert body["type"] == f"urn:problem-type:{code}"
-    return body
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from knox.models import AuthToken
 
-from conftest import client_with_token
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory, partner_token
 from myproject.webhooks.models import WebhookEndpoint
@@ -17,6 +16,7 @@ from policies.models import Payment, Policy
 from policies.services import policy_issue
 from quotes.models import Quote
 from quotes.services import quote_accept, quote_create
+from tests.helpers import client_with_token
 
 pytestmark = pytest.mark.django_db
 
