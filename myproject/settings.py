@@ -24,6 +24,10 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# ================================================================================================
+# Django
+# ================================================================================================
+
 DEBUG = env_bool("DEBUG", False)
 
 # Required to serve unless DEBUG is on: wsgi.py and asgi.py refuse to start without it
@@ -122,23 +126,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# django-axes checks every password login (the admin's) before Django does: after
-# AXES_FAILURE_LIMIT wrong passwords for one username, that username is locked out, right
-# password included, until AXES_COOLOFF_TIME has passed since the last failure.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-AXES_FAILURE_LIMIT = 10
-AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_RESET_ON_SUCCESS = True
-AXES_VERBOSE = False
-# Locking by username alone is deliberate: a staff account under attack is locked whichever
-# addresses the guesses come from (axes warns that rotating clients is then not limited by
-# address; the API's own per-address throttle does not cover the admin login).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -172,6 +159,71 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 
+# How many proxies in front of the app append to X-Forwarded-For (1 behind deploy/nginx.conf):
+# the client address is the entry that many from the end. 0 (the default) uses the socket's
+# and ignores the header, which any client can write.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
+# Shared by all gunicorn workers: Redis when REDIS_URL is set (several machines), otherwise
+# files on this machine.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache")),
+        }
+    }
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "myproject.http.logs.RequestIDLogFilter"},
+        "redact": {"()": "myproject.http.logs.RedactQueryStringFilter"},
+    },
+    # JSON lines in production (one object a line, for the log pipeline); text when DEBUG is on.
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "myproject.http.logs.JsonLineFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if DEBUG else "json",
+            "filters": ["request_id", "redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # runserver's access lines too, so that they are redacted and carry the request id.
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+}
+
+# ================================================================================================
+# Third-party apps: axes, CSP, simple-history, DRF, knox, Tasks, RQ, drf-spectacular
+# ================================================================================================
+
+# django-axes checks every password login (the admin's) before Django does: after
+# AXES_FAILURE_LIMIT wrong passwords for one username, that username is locked out, right
+# password included, until AXES_COOLOFF_TIME has passed since the last failure.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Locking by username alone is deliberate: a staff account under attack is locked whichever
+# addresses the guesses come from (axes warns that rotating clients is then not limited by
+# address; the API's own per-address throttle does not cover the admin login).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
 # Pages (docs, admin) may load scripts, styles, images and fonts from this origin only; their
 # own inline scripts and styles carry a per-response nonce. JSON responses get the same header,
 # which a browser applies to nothing.
@@ -197,20 +249,6 @@ CONTENT_SECURITY_POLICY = {
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_DATE_INDEX = False
 
-# Prometheus metrics at /metrics, for `Authorization: Bearer <METRICS_TOKEN>` only; unset, the
-# path answers 404. See myproject/metrics.py (PROMETHEUS_MULTIPROC_DIR for several workers).
-METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
-
-# Requests per partner, e.g. "600/min"; counted in the shared cache below.
-API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
-# Requests without a valid token (none, wrong, revoked) per client address; beyond it they
-# get 429 instead of 401 until the window ends.
-API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "60/min")
-# How many proxies in front of the app append to X-Forwarded-For (1 behind deploy/nginx.conf):
-# the client address is the entry that many from the end. 0 (the default) uses the socket's
-# and ignores the header, which any client can write.
-NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
-
 REST_FRAMEWORK = {
     # Partners send a token; staff may also use their admin session (e.g. in Swagger UI).
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -234,26 +272,6 @@ REST_FRAMEWORK = {
 # API tokens (django-rest-knox): stored hashed; no expiry unless one is given when created.
 REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
 
-# How long an Idempotency-Key and its stored response are kept (at least 24 hours).
-IDEMPOTENCY_KEY_TTL = dt.timedelta(
-    hours=max(24, int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24")))
-)
-
-# Shared by all gunicorn workers: Redis when REDIS_URL is set (several machines), otherwise
-# files on this machine.
-REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache")),
-        }
-    }
-
 # Background work (Django's Tasks API): the database queue by default, which every worker
 # (`manage.py db_worker`, any number on any machine) shares through the database; for larger
 # deployments TASKS_BACKEND=django_tasks_rq.RQBackend queues on Redis (REDIS_URL), worked by
@@ -261,21 +279,6 @@ else:
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
 RQ_SHOW_ADMIN_LINK = False
-
-# Webhooks: only https URLs on public addresses, unless local development and tests allow
-# http://127.0.0.1:<port> and http://localhost:<port>.
-WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
-# How long the events feed keeps events (`manage.py purge_events` deletes older ones).
-EVENTS_KEEP = dt.timedelta(days=max(1, int(os.environ.get("EVENTS_KEEP_DAYS", "90"))))
-
-# Documents (the policy schedule): who they name as the insurer and how to reach it, and where
-# the embedded fonts are (Debian's fonts-dejavu-core and fonts-wqy-microhei; see
-# myproject/pdf.py).
-INSURER_NAME = os.environ.get("INSURER_NAME", "Example Insurance Company")
-INSURER_CONTACT = os.environ.get("INSURER_CONTACT", "")
-PDF_FONT_DIRS = env_list(
-    "PDF_FONT_DIRS", "/usr/share/fonts/truetype/dejavu,/usr/share/fonts/truetype/wqy"
-)
 
 # The docs' sections, in the order an integrator meets them, each with the paths it holds (the
 # longest matching start wins; see myproject.schema.ProblemAutoSchema.get_tags).
@@ -372,26 +375,40 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "request_id": {"()": "myproject.http.logs.RequestIDLogFilter"},
-        "redact": {"()": "myproject.http.logs.RedactQueryStringFilter"},
-    },
-    # JSON lines in production (one object a line, for the log pipeline); text when DEBUG is on.
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {"()": "myproject.http.logs.JsonLineFormatter"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain" if DEBUG else "json",
-            "filters": ["request_id", "redact"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # runserver's access lines too, so that they are redacted and carry the request id.
-    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
-}
+# ================================================================================================
+# Platform (myproject): metrics, throttles, idempotency, webhooks, documents
+# ================================================================================================
+
+# Prometheus metrics at /metrics, for `Authorization: Bearer <METRICS_TOKEN>` only; unset, the
+# path answers 404. See myproject/metrics.py (PROMETHEUS_MULTIPROC_DIR for several workers).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# Requests per partner, e.g. "600/min"; counted in the shared cache below.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
+# Requests without a valid token (none, wrong, revoked) per client address; beyond it they
+# get 429 instead of 401 until the window ends.
+API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "60/min")
+
+# How long an Idempotency-Key and its stored response are kept (at least 24 hours).
+IDEMPOTENCY_KEY_TTL = dt.timedelta(
+    hours=max(24, int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24")))
+)
+
+# Webhooks: only https URLs on public addresses, unless local development and tests allow
+# http://127.0.0.1:<port> and http://localhost:<port>.
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
+# How long the events feed keeps events (`manage.py purge_events` deletes older ones).
+EVENTS_KEEP = dt.timedelta(days=max(1, int(os.environ.get("EVENTS_KEEP_DAYS", "90"))))
+# Where the fonts documents embed are (Debian's fonts-dejavu-core and fonts-wqy-microhei; see
+# myproject/pdf.py).
+PDF_FONT_DIRS = env_list(
+    "PDF_FONT_DIRS", "/usr/share/fonts/truetype/dejavu,/usr/share/fonts/truetype/wqy"
+)
+
+# ================================================================================================
+# Domain: the insurer the documents name
+# ================================================================================================
+
+# Who the policy documents name as the insurer, and how customers reach it to check one.
+INSURER_NAME = os.environ.get("INSURER_NAME", "Example Insurance Company")
+INSURER_CONTACT = os.environ.get("INSURER_CONTACT", "")
