@@ -2,8 +2,10 @@
 
 - `GET /healthz`: the process answers; it touches nothing else (a liveness probe: failing it
   means restart the process).
-- `GET /readyz`: the database answers, every migration is applied and, with REDIS_URL, the
-  cache answers (a readiness probe: failing it means send no traffic here yet). Each check is
+- `GET /readyz`: the database answers and every migration is applied (a readiness probe:
+  failing it means send no traffic here yet). With REDIS_URL the cache is checked too: while
+  it is down the node still serves (throttles fail open), so it reads `degraded`, 200, unless
+  THROTTLE_FAIL_CLOSED makes every request a 503, when the probe is a 503 too. Each check is
   named in the body; it recovers by itself when what failed comes back.
 
 Both are public, answer `application/json`, are never cached, and carry no personal data.
@@ -65,10 +67,13 @@ def healthz(request):
 def readyz(request):
     checks = {"database": _database()}
     checks["migrations"] = _migrations() if checks["database"] == "ok" else "unknown"
+    ready = all(value == "ok" for value in checks.values())
     if settings.REDIS_URL:
         checks["cache"] = _cache()
-    ready = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
-        status=200 if ready else 503,
-    )
+        if checks["cache"] != "ok" and settings.THROTTLE_FAIL_CLOSED:
+            ready = False
+    if not ready:
+        status = "unavailable"
+    else:
+        status = "ok" if all(value == "ok" for value in checks.values()) else "degraded"
+    return JsonResponse({"status": status, "checks": checks}, status=200 if ready else 503)

@@ -37,6 +37,12 @@ CREATED = Counter(
     "Quotes, policies and payments made, by the state they were made in.",
     ["model", "state", "product"],
 )
+DEPENDENCY_FAILURES = Counter(
+    "insurance_dependency_failures_total",
+    "Calls to a dependency that failed and were answered around (Redis down: throttles "
+    "failing open, documents not cached).",
+    ["dependency", "use"],
+)
 STATE_CHANGES_TOTAL = Counter(
     "insurance_transitions_total", "State changes, by model and new state.", ["model", "to"]
 )

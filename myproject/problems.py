@@ -5,10 +5,12 @@ stable `code`; invalid fields add `errors: {"field": ["message", ...]}`. Service
 `Conflict` (409) or Django's `ValidationError` (400) and know nothing about HTTP.
 """
 
+import sys
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -16,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from .http.exceptions import RETRY_AFTER_SECONDS, ServiceUnavailable
 from .http.parsers import PayloadTooLarge
 from .http.request_ids import request_id_var
 from .http.throttling import AnonymousRateThrottle
@@ -113,6 +116,8 @@ def problem_exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         exc = _throttle_anonymous(exc, context)
+    elif isinstance(exc, OperationalError | InterfaceError):
+        exc = ServiceUnavailable()  # the database is unreachable or restarting
 
     response = exception_handler(exc, context)
     if response is None:
@@ -128,6 +133,8 @@ def problem_exception_handler(exc, context):
         body = problem(response.status_code, str(code), str(detail))
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -167,6 +174,14 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
+    # Called while the error is being handled: a database that is unreachable or restarting
+    # (outside DRF: middleware, admin, sessions) is a 503 to retry, not a bug.
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response = problem_json_response(
+            503, "service_unavailable", "The service is briefly unavailable; retry shortly."
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if _is_api(request):
         return problem_json_response(500, "server_error", "An unexpected error occurred.")
     return defaults.server_error(request)

@@ -20,6 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from myproject import pdf
+from myproject.metrics import DEPENDENCY_FAILURES
 
 from .models import Payment, Policy
 
@@ -104,10 +105,17 @@ def policy_document(policy: Policy) -> bytes:
     the same schedule was made before."""
     said = content(policy)
     key = f"policy-document:{policy.pk}:{_digest(said)}"
-    document = cache.get(key)
+    try:
+        document = cache.get(key)
+    except Exception:  # the cache (Redis) is down: make it, as on a miss
+        DEPENDENCY_FAILURES.labels("cache", "documents").inc()
+        return render(policy, said)
     if document is None:
         document = render(policy, said)
-        cache.set(key, document, CACHE_SECONDS)
+        try:
+            cache.set(key, document, CACHE_SECONDS)
+        except Exception:  # kept next time, once the cache is back
+            DEPENDENCY_FAILURES.labels("cache", "documents").inc()
     return document
 
 

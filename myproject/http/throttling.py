@@ -3,13 +3,19 @@
 A fixed window per caller: the first request of a window creates its counter with the
 window's lifetime, every request increments it, and a request is let through while the count
 is within the rate. N parallel requests at a limit of L let exactly L through, on every
-backend: Redis counts with INCR (and EXPIRE NX) in one round trip; Django's local-memory cache
-increments under its own lock; the file cache, shared by the workers of one machine, under an
-exclusive file lock.
+backend: Redis counts in one round trip (a script that reads Redis's own clock, so that app
+nodes whose clocks disagree still share one window, increments and sets the expiry); Django's
+local-memory cache increments under its own lock; the file cache, shared by the workers of
+one machine, under an exclusive file lock.
+
+Redis unreachable, a request is let through (a WARNING and the dependency-failures metric
+count it), or with THROTTLE_FAIL_CLOSED answered 503: a throttle never turns an outage of
+its counter into a 500.
 """
 
 import fcntl
 import functools
+import logging
 import os
 import time
 
@@ -19,20 +25,48 @@ from django.core.cache import caches
 from django.core.cache.backends.filebased import FileBasedCache
 from rest_framework.throttling import SimpleRateThrottle
 
+from ..metrics import DEPENDENCY_FAILURES
+from .exceptions import ServiceUnavailable
+
+log = logging.getLogger("myproject.throttling")
+
+# KEYS[1]: the counter's prefix; ARGV[1]: the window in seconds. The window is Redis's own
+# clock's, the same for every app node. Returns the count so far and the seconds left.
+WINDOW_SCRIPT = """
+local now = redis.call('TIME')
+local window = tonumber(ARGV[1])
+local key = KEYS[1] .. ':' .. math.floor(now[1] / window)
+local count = redis.call('INCR', key)
+if count == 1 then redis.call('EXPIRE', key, window) end
+return {count, window - (now[1] % window)}
+"""
+
 
 @functools.cache
 def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
+    # A Redis that does not answer must not hold a request: half a second, then the
+    # throttle fails open (or closed) instead.
+    return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
 
 
-def hit(key: str, window_seconds: int) -> int:
-    """Count one request against `key` in the current window; returns the count so far."""
+@functools.cache
+def _window_script(url: str):
+    return _redis(url).register_script(WINDOW_SCRIPT)
+
+
+def hit(key: str, window_seconds: int) -> tuple[int, float]:
+    """Count one request against `key` in the current window; returns the count so far and
+    the seconds until the window ends."""
     if settings.REDIS_URL:
-        pipe = _redis(settings.REDIS_URL).pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, window_seconds, nx=True)
-        count, _ = pipe.execute()
-        return count
+        count, left = _window_script(settings.REDIS_URL)(keys=[key], args=[window_seconds])
+        return count, left
+    now = time.time()
+    window = int(now // window_seconds)
+    left = window_seconds - (now % window_seconds)
+    return _local_hit(f"{key}:{window}", window_seconds), left
+
+
+def _local_hit(key: str, window_seconds: int) -> int:
     cache = caches["default"]
     if isinstance(cache, FileBasedCache):
         os.makedirs(cache._dir, exist_ok=True)  # the cache's own directory
@@ -60,10 +94,15 @@ class WindowRateThrottle(SimpleRateThrottle):
         ident = self.get_cache_key(request, view)
         if ident is None:
             return True
-        now = time.time()
-        window = int(now // self.duration)
-        self.wait_seconds = self.duration - (now % self.duration)
-        return hit(f"throttle:{self.scope}:{ident}:{window}", self.duration) <= self.num_requests
+        try:
+            count, self.wait_seconds = hit(f"throttle:{self.scope}:{ident}", self.duration)
+        except redis.RedisError as exc:
+            DEPENDENCY_FAILURES.labels("redis", "throttle").inc()
+            if settings.THROTTLE_FAIL_CLOSED:
+                raise ServiceUnavailable("Request counting is unavailable; retry shortly.") from exc
+            log.warning("throttle failing open", extra={"scope": self.scope, "error": str(exc)})
+            return True
+        return count <= self.num_requests
 
     def wait(self):
         return self.wait_seconds

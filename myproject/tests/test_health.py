@@ -56,8 +56,12 @@ def test_readyz_is_503_while_the_database_is_down_and_recovers_without_a_restart
     assert client.get("/readyz").status_code == 200
 
 
-def test_readyz_checks_the_cache_when_redis_is_configured(client, settings, monkeypatch):
+@pytest.mark.parametrize(("fail_closed", "status"), [(False, 200), (True, 503)])
+def test_readyz_checks_the_cache_when_redis_is_configured(
+    client, settings, monkeypatch, fail_closed, status
+):
     settings.REDIS_URL = "redis://127.0.0.1:6379/12"
+    settings.THROTTLE_FAIL_CLOSED = fail_closed
 
     def broken(*args, **kwargs):
         raise ConnectionError("Redis is down")
@@ -67,7 +71,9 @@ def test_readyz_checks_the_cache_when_redis_is_configured(client, settings, monk
     down = client.get("/readyz")
 
     assert ok.json()["checks"]["cache"] == "ok"
-    assert down.status_code == 503
+    # Throttles fail open: the node still serves, so it stays in rotation, degraded.
+    assert down.status_code == status
+    assert down.json()["status"] == ("unavailable" if fail_closed else "degraded")
     assert down.json()["checks"] == {"database": "ok", "migrations": "ok", "cache": "unreachable"}
 
 

@@ -59,15 +59,19 @@ def test_parallel_requests_at_a_limit_let_exactly_that_many_through(cache_backen
     assert parallel_allowed(throttling.PartnerRateThrottle, partner) == LIMIT
 
 
-def test_redis_counts_in_one_round_trip_with_an_expiry(cache_backend):
-    if cache_backend != "redis":
-        return
+def test_redis_counts_in_one_round_trip_by_its_own_clock_with_an_expiry(settings):
+    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    server = redis.Redis.from_url(settings.REDIS_URL)
     key = f"throttle:test:{uuid.uuid4().hex}"
 
-    counts = [throttling.hit(key, 60) for _ in range(3)]
+    hits = [throttling.hit(key, 60) for _ in range(3)]
 
-    assert counts == [1, 2, 3]
-    assert 0 < redis.Redis.from_url("redis://127.0.0.1:6379/15").ttl(key) <= 60
+    assert [count for count, _ in hits] == [1, 2, 3]
+    assert all(0 < left <= 60 for _, left in hits)
+    window = int(server.time()[0]) // 60
+    (stored,) = server.keys(f"{key}:*")
+    assert stored.decode() in {f"{key}:{window}", f"{key}:{window - 1}"}  # Redis's clock
+    assert 0 < server.ttl(stored) <= 60
 
 
 @pytest.mark.django_db
@@ -149,3 +153,61 @@ def test_a_right_password_before_the_limit_resets_the_count(client, admin_user):
     )
 
     assert response.status_code == 302
+
+
+def unreachable_redis() -> str:
+    """A Redis URL on a port where nothing listens."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/0"
+
+
+@pytest.mark.django_db
+def test_redis_down_lets_requests_through_and_says_so(settings, api, caplog):
+    from myproject.metrics import DEPENDENCY_FAILURES
+
+    settings.REDIS_URL = unreachable_redis()
+    before = DEPENDENCY_FAILURES.labels("redis", "throttle")._value.get()
+
+    responses = [api.get("/api/v1/products/") for _ in range(3)]
+
+    assert [response.status_code for response in responses] == [200, 200, 200]
+    assert DEPENDENCY_FAILURES.labels("redis", "throttle")._value.get() == before + 3
+    assert any(
+        record.levelname == "WARNING" and record.message == "throttle failing open"
+        for record in caplog.records
+    )
+
+
+@pytest.mark.django_db
+def test_redis_down_with_the_throttle_failing_closed_is_a_503_to_retry(settings, api):
+    settings.REDIS_URL = unreachable_redis()
+    settings.THROTTLE_FAIL_CLOSED = True
+
+    response = api.get("/api/v1/products/")
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "service_unavailable"
+    assert response["Retry-After"] == "5"
+
+
+def test_nodes_whose_clocks_differ_by_30_seconds_share_one_window(settings, monkeypatch):
+    """Half the requests from a node 30 s ahead: the window is Redis's, so a limit of 30
+    admits exactly 30 of 60 (with each node's own clock, as many as 60 got through)."""
+    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    settings.API_THROTTLE_RATE = "30/hour"
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    caller = SimpleNamespace(user=SimpleNamespace(pk=uuid.uuid4().hex, is_authenticated=True))
+    real_time = throttling.time.time
+    allowed = 0
+    for n in range(60):
+        skew = 1799.5 if n % 2 else 0  # the other node's clock reads another half hour
+        monkeypatch.setattr(throttling.time, "time", lambda skew=skew: real_time() + skew)
+        allowed += throttling.PartnerRateThrottle().allow_request(caller, None)
+
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    assert allowed == 30
