@@ -228,3 +228,42 @@ def test_two_workers_never_deliver_the_same_try_twice(token_and_quote, httpserve
     assert Attempt.objects.count() == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.tries) == (Delivery.Status.DELIVERED, 1)
+
+
+def test_a_slow_transaction_never_makes_a_poller_skip_its_event():
+    """A change that commits after a quicker one takes its place in the feed before it: a
+    poller that has read the quicker one's event still gets the slow one's (with insert-time
+    numbering, the slow one's event came before the poller's `after` and was never seen)."""
+    from django.db import transaction
+
+    from myproject.webhooks.outbox import record
+
+    partner = PartnerFactory()
+    token = partner_token(partner)
+    slow_has_written = threading.Event()
+    seen: list[list[str]] = []
+
+    def slow():
+        with transaction.atomic():
+            record("quote.created", owner_id=partner.user_id, data={"n": "slow"})
+            slow_has_written.set()
+            time.sleep(1.5)  # still open while the quick one tries and the poller reads
+
+    def quick():
+        slow_has_written.wait(5)
+        with transaction.atomic():
+            record("quote.created", owner_id=partner.user_id, data={"n": "quick"})
+
+    def poll():
+        slow_has_written.wait(5)
+        time.sleep(0.5)
+        feed = client_with_token(token).get("/api/v1/events/").json()["results"]
+        seen.append([event["data"]["n"] for event in feed])
+
+    at_once(slow, quick, poll)
+    feed = client_with_token(token).get("/api/v1/events/").json()["results"]
+
+    assert seen == [[]]  # neither shows while the slow one is open
+    assert [event["data"]["n"] for event in feed] == ["slow", "quick"]  # in commit order
+    later = client_with_token(token).get("/api/v1/events/", {"after": feed[0]["id"]})
+    assert [event["data"]["n"] for event in later.json()["results"]] == ["quick"]

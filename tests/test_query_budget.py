@@ -113,8 +113,9 @@ WRITES = [
     ("post", "/api/v1/quotes/{other}/decline/", lambda ids: {"reason": "no"}, 4, 1),
 ]
 BODY = {"first_name": "Joe", "last_name": "Root", "dob": "30-12-1990"}
-# Each event partners are told of: the event, and the endpoints that want it.
-EVENT_QUERIES = 2
+# Each event partners are told of: its place in the owner's feed, the event, and the
+# endpoints that want it.
+EVENT_QUERIES = 3
 TYPE = "personal-accident"
 
 

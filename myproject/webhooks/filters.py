@@ -17,7 +17,9 @@ class EventFilter(FilterSet):
 
     def filter_after(self, queryset, name, value):
         # The queryset is the caller's own events: another partner's id is not found either.
-        position = queryset.filter(uid=value).values_list("seq", flat=True).first()
+        # A partner's feed is in the order of its own positions, staff's in the order of all.
+        order = "seq" if self.request.user.is_staff else "position"
+        position = queryset.filter(uid=value).values_list(order, flat=True).first()
         if position is None:
             raise serializers.ValidationError({"after": ["Not one of your events."]})
-        return queryset.filter(seq__gt=position)
+        return queryset.filter(**{f"{order}__gt": position})

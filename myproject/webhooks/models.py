@@ -9,12 +9,30 @@ def event_uid() -> str:
     return f"evt_{secrets.token_hex(12)}"
 
 
+class FeedPosition(models.Model):
+    """The last position given to an owner's events. Taking the next one locks this row until
+    the transaction ends, so that an owner's events take their positions in the order their
+    transactions commit: a feed read in position order never passes an event still to
+    come."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: {self.last}"
+
+
 class Event(models.Model):
     """Something that happened to a partner's quote, policy or payment, with the object as
     the API rendered it then. Written in the transaction of the change itself: an event
     exists exactly when its change was committed."""
 
-    seq = models.BigAutoField(primary_key=True)  # the feed's order
+    seq = models.BigAutoField(primary_key=True)  # the order of all events, for staff
+    # The order of its owner's events, in the order their transactions committed: the
+    # partner's feed (see FeedPosition).
+    position = models.BigIntegerField(null=True, editable=False)
     uid = models.CharField(max_length=32, unique=True, default=event_uid, editable=False)
     type = models.CharField(max_length=40)
     # The partner's user: the platform knows users, not partners.
@@ -30,6 +48,9 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["owner", "seq"], name="event_owner_idx"),
             models.Index(fields=["owner", "type", "seq"], name="event_owner_type_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "position"], name="event_owner_position"),
         ]
 
     def __str__(self) -> str:

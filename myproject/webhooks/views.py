@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from ..http.fields import ID_PATH_PATTERN
+from ..http.pagination import KeysetPagination
 from ..idempotency import idempotent
 from ..schema import CONFLICT
 from . import services
@@ -51,13 +52,21 @@ def event_response():
     )
 
 
+class FeedPagination(KeysetPagination):
+    # A partner's events in the order their transactions committed (Event.position).
+    ordering = "position"
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List events, oldest first",
         description=(
             "What happened to the partner's quotes, policies and payments, for partners that "
-            "poll: oldest first, by cursor; `after` an event id gives only newer ones. The "
-            "same events are pushed to webhook endpoints. " + SIGNATURE
+            "poll: oldest first, by cursor; `after` an event id gives only newer ones. Events "
+            "take their place in the feed in the order their changes committed, so a client "
+            "that follows `next` (or polls with `after` its last event) sees every event "
+            "exactly once, even when a slow change commits after a quicker one. The same "
+            "events are pushed to webhook endpoints. " + SIGNATURE
         ),
         responses=event_response(),
     )
@@ -66,9 +75,18 @@ class EventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Event.objects.all()
     serializer_class = EventSerializer
     filterset_class = EventFilter
+    pagination_class = FeedPagination
 
     def get_queryset(self):
         return owned(super().get_queryset(), self.request.user)
+
+    @property
+    def paginator(self):
+        # Staff read every owner's events: in the order of all of them.
+        if not hasattr(self, "_paginator"):
+            staff = self.request.user.is_staff
+            self._paginator = KeysetPagination() if staff else FeedPagination()
+        return self._paginator
 
 
 @extend_schema_view(
