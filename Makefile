@@ -32,15 +32,15 @@ prepare: install
 # may go to http://127.0.0.1:<port>.
 run: export WEBHOOKS_ALLOW_LOOPBACK ?= 1
 run: prepare
-	$(MANAGE) db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) run_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 # The same with gunicorn and several workers sharing the SQLite file (production puts
 # deploy/nginx.conf in front; see README, Security), and one background worker. Production
-# runs as many `manage.py db_worker` processes as it needs, on any machines, sharing
+# runs as many `manage.py run_worker` processes as it needs, on any machines, sharing
 # PostgreSQL (or `rqworker` with TASKS_BACKEND=django_tasks_rq.RQBackend).
 serve: prepare
-	$(MANAGE) db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) run_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py myproject.wsgi
 
 # The whole test suite; DATABASE_URL=postgres://... runs it on PostgreSQL.

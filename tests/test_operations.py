@@ -240,3 +240,35 @@ def test_seed_demo_makes_a_new_token_when_the_kept_one_was_revoked(capsys, tmp_p
     token = capsys.readouterr().out.strip().splitlines()[-1]
     assert token != revoked and kept.read_text().strip() == token
     assert client_with_token(token).get("/api/v1/customers/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_periodic_jobs_run_in_one_round_and_one_runner_at_a_time(monkeypatch):
+    from django.db import connection
+
+    from myproject.management.commands import run_periodic
+
+    ran = []
+    monkeypatch.setattr(run_periodic, "call_command", lambda job, **kwargs: ran.append(job))
+
+    assert run_periodic.run_round() is True
+    assert ran == run_periodic.JOBS
+    if connection.vendor == "postgresql":  # another machine holds the round's lock
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [run_periodic.LOCK_KEY])
+        import threading
+
+        other = []
+
+        def another_machine():
+            try:
+                other.append(run_periodic.run_round())
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=another_machine)
+        thread.start()
+        thread.join()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [run_periodic.LOCK_KEY])
+        assert other == [False]

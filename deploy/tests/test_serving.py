@@ -72,6 +72,7 @@ class Stack:
 
     def start(self) -> None:
         self.manage("migrate", "--noinput", "--verbosity", "0")
+        self.manage("collectstatic", "--noinput", "--verbosity", "0")  # admin's pages use them
         self.token = self.manage("create_partner", "Serving test").splitlines()[-1]
         self.logs = [open(self.work / name, "w") for name in ("gunicorn.log", "nginx.log")]
         gunicorn = subprocess.Popen(
@@ -90,7 +91,7 @@ class Stack:
         config = (
             (ROOT / "deploy" / "nginx.conf")
             .read_text()
-            .replace("server app:8000;", f"server 127.0.0.1:{self.app_port};")
+            .replace("server app:8000 ", f"server 127.0.0.1:{self.app_port} ")
             .replace("listen 80;", f"listen 127.0.0.1:{self.proxy_port};")
             .replace("pid /tmp/nginx.pid;", f"pid {self.work / 'nginx.pid'};")
             .replace("http {", "http {" + temp_paths, 1)
@@ -296,3 +297,46 @@ def test_one_partner_cannot_hold_every_worker_while_another_waits(stack):
     assert seconds < 1
     assert others[0] == 200 and others[2] < 1  # another partner is served at once
     assert again[0] == 200  # and this one too, once its requests are done
+
+
+def test_the_admin_login_page_posts_back_through_the_proxy_on_its_port(stack):
+    """Admin's CSRF check compares the browser's Origin with the Host nginx passes on: the
+    port must survive (a login through the proxy was a 403)."""
+    connection = http.client.HTTPConnection("127.0.0.1", stack.proxy_port, timeout=5)
+    connection.request("GET", "/admin/login/", headers={"Host": f"127.0.0.1:{stack.proxy_port}"})
+    page = connection.getresponse()
+    assert page.status == 200, (page.status, page.getheaders())
+    cookie = page.getheader("Set-Cookie").split(";")[0]
+    token = page.read().decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    connection.request(
+        "POST",
+        "/admin/login/",
+        body=f"csrfmiddlewaretoken={token}&username=nobody&password=wrong",
+        headers={
+            "Host": f"127.0.0.1:{stack.proxy_port}",
+            "Origin": f"http://127.0.0.1:{stack.proxy_port}",
+            "Cookie": cookie,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    answer = connection.getresponse()
+
+    assert answer.status == 200  # the form again, "wrong password": past the CSRF check
+    assert "Please enter the correct username and password" in answer.read().decode()
+
+
+# Last: it stops the app behind the proxy.
+def test_with_no_node_answering_the_proxy_answers_in_the_problem_format(stack):
+    gunicorn = stack.processes[0]
+    gunicorn.terminate()
+    gunicorn.wait(timeout=20)
+
+    connection = http.client.HTTPConnection("127.0.0.1", stack.proxy_port, timeout=10)
+    connection.request("GET", "/api/v1/products/", headers={"Authorization": "Token x"})
+    response = connection.getresponse()
+    body = json.loads(response.read())
+
+    assert response.status == 502
+    assert response.getheader("Content-Type") == "application/problem+json"
+    assert response.getheader("Retry-After") == "5"
+    assert body["code"] == "service_unavailable"

@@ -53,12 +53,16 @@ def redeliver(*, delivery_id: int) -> Delivery:
     return delivery
 
 
-def enqueue_due(*, now: dt.datetime | None = None) -> int:
-    """Enqueue every pending delivery that is due: those whose task was lost (a crash
-    between commit and enqueue, a queue that was down) or whose worker died mid-try."""
+def enqueue_due(
+    *, now: dt.datetime | None = None, overdue_by: dt.timedelta = dt.timedelta(0)
+) -> int:
+    """Enqueue every pending delivery that is due (by `overdue_by` at least): those whose
+    task was lost (a crash between commit and enqueue, a queue that was down) or whose worker
+    died mid-try (its lease has passed)."""
     now = now or timezone.now()
+    before = now - overdue_by
     due = Delivery.objects.filter(status=Delivery.Status.PENDING).filter(
-        Q(next_try_at__isnull=True) | Q(next_try_at__lte=now)
+        Q(next_try_at__isnull=True, created_at__lte=before) | Q(next_try_at__lte=before)
     )
     count = 0
     for delivery_id in due.values_list("pk", flat=True).iterator():
