@@ -3,6 +3,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from myproject.idempotency import idempotent
+from myproject.replicas import ReplicaListMixin
 from myproject.schema import conflict
 
 from . import services
@@ -28,7 +29,11 @@ CUSTOMER_CONFLICT = conflict(
     retrieve=extend_schema(summary="Read a customer"),
 )
 class CustomerViewSet(
-    PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ReplicaListMixin,
+    PartnerScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     partner_path = "partner"
     queryset = Customer.objects.order_by("id")

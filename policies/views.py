@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from customers.access import PartnerScopedMixin, acting_user, visible_to
 from myproject.idempotency import idempotent
+from myproject.replicas import ReplicaListMixin
 from myproject.schema import TRANSITION_CONFLICT, conflict, state_field
 from quotes.models import Quote
 from quotes.serializers import QuoteSerializer
@@ -45,7 +46,7 @@ RENEWAL_CONFLICT = conflict(
     list=extend_schema(summary="List policies"),
     retrieve=extend_schema(summary="Read a policy with its customer and payment"),
 )
-class PolicyViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
+class PolicyViewSet(ReplicaListMixin, PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
     partner_path = "partner"
     queryset = Policy.objects.all()
     serializer_class = PolicySerializer

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from customers.access import PartnerScopedMixin, acting_user
 from myproject.http.fields import ID_PATH_PATTERN
 from myproject.idempotency import idempotent
+from myproject.replicas import ReplicaListMixin
 from myproject.schema import TRANSITION_CONFLICT, conflict
 
 from . import services
@@ -49,7 +50,11 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(summary="Read a quote"),
 )
 class QuoteViewSet(
-    PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ReplicaListMixin,
+    PartnerScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     partner_path = "partner"
     queryset = Quote.objects.select_related("product").order_by("id")

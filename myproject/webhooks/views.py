@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from ..http.fields import ID_PATH_PATTERN
 from ..http.pagination import KeysetPagination
 from ..idempotency import idempotent
+from ..replicas import ReplicaListMixin
 from ..schema import CONFLICT
 from . import services
 from .filters import EventFilter
@@ -71,7 +72,7 @@ class FeedPagination(KeysetPagination):
         responses=event_response(),
     )
 )
-class EventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class EventViewSet(ReplicaListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Event.objects.all()
     serializer_class = EventSerializer
     filterset_class = EventFilter
