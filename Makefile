@@ -47,9 +47,11 @@ serve: prepare
 test: install
 	$(BIN)/pytest
 
-# The serving recipe (deploy/) under slow clients: nginx in front of gunicorn on loopback.
-# Needs nginx (`apt-get install nginx`); CI installs it.
+# The serving recipe (deploy/) under slow clients: nginx in front of gunicorn on loopback;
+# and reads from a real streaming replica of the local PostgreSQL (deploy/replica.sh, as
+# root, on port 5433). Needs nginx (`apt-get install nginx`); CI installs it.
 test-serving: install
+	bash deploy/replica.sh
 	$(BIN)/pytest deploy/tests
 
 # Swagger UI, ReDoc and admin in headless Chromium (`apt-get install chromium
