@@ -48,8 +48,10 @@ test: install
 	$(BIN)/pytest
 
 # The serving recipe (deploy/) under slow clients: nginx in front of gunicorn on loopback;
-# and reads from a real streaming replica of the local PostgreSQL (deploy/replica.sh, as
-# root, on port 5433). Needs nginx (`apt-get install nginx`); CI installs it.
+# reads from a real streaming replica of the local PostgreSQL (deploy/replica.sh, as root,
+# on port 5433); and two app nodes, two workers, PostgreSQL and Redis through a node killed,
+# Redis cut from a node, PostgreSQL restarted (it restarts the machine's) and a worker
+# killed. Needs nginx (`apt-get install nginx`); CI installs it.
 test-serving: install
 	bash deploy/replica.sh
 	$(BIN)/pytest deploy/tests

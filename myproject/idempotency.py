@@ -26,8 +26,9 @@ from .problems import Conflict
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
-# A first request that has held its key this long died without finishing; retries may go on.
-ABANDONED_AFTER = dt.timedelta(minutes=5)
+# A first request that has held its key this long died without finishing (its node was
+# killed: gunicorn ends any request after GUNICORN_TIMEOUT, 30 s); retries may go on.
+ABANDONED_AFTER = dt.timedelta(seconds=60)
 KEY_PATTERN = re.compile(rf"^[ -~]{{1,{MAX_KEY_LENGTH}}}$")
 NOT_STORED = {400, 401, 403, 413, 415, 429}
 
