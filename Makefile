@@ -51,7 +51,8 @@ test: install
 # reads from a real streaming replica of the local PostgreSQL (deploy/replica.sh, as root,
 # on port 5433); and two app nodes, two workers, PostgreSQL and Redis through a node killed,
 # Redis cut from a node, PostgreSQL restarted (it restarts the machine's) and a worker
-# killed. Needs nginx (`apt-get install nginx`); CI installs it.
+# killed; and a node behind PgBouncer in transaction mode. Needs nginx and pgbouncer
+# (`apt-get install nginx pgbouncer`); CI installs them.
 test-serving: install
 	bash deploy/replica.sh
 	$(BIN)/pytest deploy/tests
