@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from test_serving import NGINX, ROOT, free_port, wait_for_port
+from serving_helpers import NGINX, ROOT, free_port, wait_for_port
 
 PRIMARY = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "insurance_nodes_test"

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
-from test_serving import ROOT, free_port, wait_for_port
+from serving_helpers import ROOT, free_port, wait_for_port
 
 PGBOUNCER = "/usr/sbin/pgbouncer"
 PRIMARY = "postgres://postgres@127.0.0.1:5432"

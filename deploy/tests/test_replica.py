@@ -15,7 +15,7 @@ import urllib.request
 
 import psycopg
 import pytest
-from test_serving import ROOT, free_port, wait_for_port
+from serving_helpers import ROOT, free_port, wait_for_port
 
 PRIMARY = "postgres://postgres@127.0.0.1:5432"
 REPLICA = "postgres://postgres@127.0.0.1:5433"
