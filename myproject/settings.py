@@ -291,6 +291,9 @@ REST_FRAMEWORK = {
 
 # API tokens (django-rest-knox): stored hashed; no expiry unless one is given when created.
 REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
+# How long a token, its user and partner are kept in the shared cache once read, so that a
+# request authenticates without a query; revoking a token removes it at once.
+AUTH_CACHE_SECONDS = int(os.environ.get("AUTH_CACHE_SECONDS", "60"))
 
 # Background work (Django's Tasks API): the database queue by default, which every worker
 # (`manage.py db_worker`, any number on any machine) shares through the database; for larger

@@ -77,6 +77,7 @@ def test_every_read_stays_within_its_query_budget_whatever_the_data(
     path = path.format(
         policy=first.pk, customer=first.customer_id, endpoint=endpoint.pk, event=event.uid
     )
+    api.get("/api/v1/")  # the token is read once, then kept in the cache
     small = queries(api, "get", path)
     issued_policies(partner, 6)  # three times the data, pages still fuller
 
@@ -87,6 +88,7 @@ def test_every_read_stays_within_its_query_budget_whatever_the_data(
 @pytest.mark.parametrize("path", ["/api/v1/policies/", "/api/v1/search", "/api/v1/quotes/"])
 def test_a_larger_page_runs_no_more_queries(api, partner, path):
     issued_policies(partner, 6)
+    api.get("/api/v1/")  # the token is read once, then kept in the cache
 
     assert queries(api, "get", f"{path}?page_size=2") == queries(api, "get", f"{path}?page_size=6")
 
