@@ -24,7 +24,9 @@ limit_request_field_size = 8190
 
 # One line per request with its route and request id, never its query string: query values
 # are names and dates of birth. `%(U)s` is the path alone; `%(M)s` the time in milliseconds.
-accesslog = "-"
+# One access line per request: the app's JSON line by default (ACCESS_LOG=app, with the
+# route, status, duration and partner), or gunicorn's own (ACCESS_LOG=gunicorn), not both.
+accesslog = "-" if os.environ.get("ACCESS_LOG", "app") == "gunicorn" else None
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
 errorlog = "-"
 

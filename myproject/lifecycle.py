@@ -166,17 +166,18 @@ def transition(
     caller changed with it) and recording who and why in its history."""
     check_transition(obj, to, now=now)
     source = obj.stored_state
-    log.info(
-        "transition",
-        extra={
-            "model": obj._meta.label,
-            "object_id": obj.pk,
-            "from": obj.stored_state,
-            "to": to,
-            "partner_id": getattr(obj, "partner_id", None),
-            "by_user_id": getattr(by, "pk", None),
-        },
-    )
+    if log.isEnabledFor(logging.INFO):  # no line built that no one reads
+        log.info(
+            "transition",
+            extra={
+                "model": obj._meta.label,
+                "object_id": obj.pk,
+                "from": obj.stored_state,
+                "to": to,
+                "partner_id": getattr(obj, "partner_id", None),
+                "by_user_id": getattr(by, "pk", None),
+            },
+        )
     STATE_CHANGES_TOTAL.labels(obj._meta.label, to).inc()
     setattr(obj, obj.STATE_FIELD, to)
     obj.__dict__.pop("current_state", None)  # read before the change

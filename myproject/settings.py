@@ -411,6 +411,9 @@ API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
 # Requests without a valid token (none, wrong, revoked) per client address; beyond it they
 # get 429 instead of 401 until the window ends.
 API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "60/min")
+# Who writes the one access line per request: the app (a JSON line with route, status,
+# duration and partner; the default) or gunicorn (deploy/gunicorn.conf.py).
+ACCESS_LOG = os.environ.get("ACCESS_LOG", "app")
 # Redis unreachable: let requests through uncounted (the default: an outage of the counter is
 # no outage of the API), or with 1 answer them 503 with Retry-After.
 THROTTLE_FAIL_CLOSED = env_bool("THROTTLE_FAIL_CLOSED", False)

@@ -143,3 +143,22 @@ def test_logs_are_json_in_production_and_text_with_debug():
     assert settings.LOGGING["handlers"]["console"]["formatter"] == (
         "plain" if settings.DEBUG else "json"
     )
+
+
+@pytest.mark.parametrize(("writer", "gunicorn_line"), [("app", None), ("gunicorn", "-")])
+def test_one_access_line_per_request_written_by_the_app_or_by_gunicorn(
+    writer, gunicorn_line, api, settings, caplog, monkeypatch
+):
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.setenv("ACCESS_LOG", writer)
+    settings.ACCESS_LOG = writer
+    conf = runpy.run_path(str(Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"))
+
+    with caplog.at_level("INFO", logger="myproject.request"):
+        api.get("/api/v1/products/")
+
+    app_lines = [r for r in caplog.records if r.name == "myproject.request"]
+    assert conf["accesslog"] == gunicorn_line
+    assert len(app_lines) == (1 if writer == "app" else 0)

@@ -5,6 +5,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpResponse
 
 from ..metrics import observe_request
@@ -77,6 +78,8 @@ class AccessLogMiddleware:
             status=response.status_code,
             seconds=seconds,
         )
+        if settings.ACCESS_LOG != "app" or not access_log.isEnabledFor(logging.INFO):
+            return response  # gunicorn writes the line, or no one reads it
         access_log.info(
             "request",
             extra={
