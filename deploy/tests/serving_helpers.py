@@ -4,6 +4,7 @@ process to listen."""
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -27,3 +28,12 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 20) -> 
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"nothing listens on {port}")
+
+
+def manage(env: dict, *args: str) -> str:
+    """`manage.py` in a fresh process with `env`; its output, or its error shown on failure."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout

@@ -24,6 +24,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from serving_helpers import NGINX, ROOT, free_port, wait_for_port
+from serving_helpers import manage as run_manage
 
 PRIMARY = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "insurance_nodes_test"
@@ -137,15 +138,7 @@ class Nodes:
         }
 
     def manage(self, *args) -> str:
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env(0),
-            capture_output=True,
-            text=True,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        return done.stdout
+        return run_manage(self.env(0), *args)
 
     def _log(self, name: str):
         log = open(self.work / name, "a")

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 from serving_helpers import ROOT, free_port, wait_for_port
+from serving_helpers import manage as run_manage
 
 PGBOUNCER = "/usr/sbin/pgbouncer"
 PRIMARY = "postgres://postgres@127.0.0.1:5432"
@@ -60,11 +61,7 @@ def node(tmp_path_factory):
     )
 
     def manage(*args):
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        return done.stdout
+        return run_manage(env, *args)
 
     try:
         wait_for_port(bouncer_port, bouncer)

@@ -16,6 +16,7 @@ import urllib.request
 import psycopg
 import pytest
 from serving_helpers import ROOT, free_port, wait_for_port
+from serving_helpers import manage as run_manage
 
 PRIMARY = "postgres://postgres@127.0.0.1:5432"
 REPLICA = "postgres://postgres@127.0.0.1:5433"
@@ -50,11 +51,7 @@ def node(tmp_path_factory):
     env.pop("REDIS_URL", None)
 
     def manage(*args):
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        return done.stdout
+        return run_manage(env, *args)
 
     manage("migrate", "--noinput", "--verbosity", "0")
     token = manage("create_partner", "Replica test").splitlines()[-1]
