@@ -115,8 +115,8 @@ WRITES = [
     ("post", "/api/v1/quotes/{other}/decline/", lambda ids: {"reason": "no"}, 4, 1),
 ]
 BODY = {"first_name": "Joe", "last_name": "Root", "dob": "30-12-1990"}
-# Each event partners are told of: its place in the owner's feed, the event, and the
-# endpoints that want it.
+# Each event partners are told of: its place in the owner's feed, the event, and (for an owner
+# that ever registered one) the endpoints that want it.
 EVENT_QUERIES = 3
 TYPE = "personal-accident"
 

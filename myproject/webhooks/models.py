@@ -2,7 +2,7 @@ import base64
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 
 
 def event_uid() -> str:
@@ -19,9 +19,40 @@ class FeedPosition(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     last = models.BigIntegerField(default=0)
+    # Whether the owner ever registered a webhook endpoint: an owner that never did (most
+    # partners) is not asked for its endpoints on every event. Set, never cleared.
+    has_endpoints = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.owner_id}: {self.last}"
+
+    @classmethod
+    def take_next(cls, owner_id: int) -> tuple[int, bool]:
+        """The owner's next feed position, its row locked until this transaction ends, and
+        whether it has ever had endpoints: one statement, PostgreSQL and SQLite alike."""
+        return cls._upsert(
+            owner_id, first=(1, False), update="last = {table}.last + 1", returning=True
+        )
+
+    @classmethod
+    def note_endpoints(cls, owner_id: int) -> None:
+        """The owner has a webhook endpoint: its events look for their endpoints from now."""
+        cls._upsert(owner_id, first=(0, True), update="has_endpoints = TRUE")
+
+    @classmethod
+    def _upsert(cls, owner_id: int, *, first: tuple, update: str, returning: bool = False):
+        table = connection.ops.quote_name(cls._meta.db_table)
+        statement = (
+            f"INSERT INTO {table} (owner_id, last, has_endpoints) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (owner_id) DO UPDATE SET {update.format(table=table)}"
+        )
+        with connection.cursor() as cursor:
+            if returning:
+                cursor.execute(statement + " RETURNING last, has_endpoints", [owner_id, *first])
+                last, has_endpoints = cursor.fetchone()
+                return last, bool(has_endpoints)
+            cursor.execute(statement, [owner_id, *first])
+            return None
 
 
 class Event(models.Model):

@@ -4,7 +4,7 @@ so that nothing is sent from inside a request and nothing is sent of a change ro
 
 import datetime as dt
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -12,26 +12,14 @@ from . import tasks
 from .models import Delivery, Event, FeedPosition, WebhookEndpoint
 
 
-def next_position(owner_id: int) -> int:
-    """The owner's next feed position, its counter row locked until this transaction ends
-    (one statement, on PostgreSQL and SQLite alike)."""
-    table = connection.ops.quote_name(FeedPosition._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (owner_id, last) VALUES (%s, 1) "
-            f"ON CONFLICT (owner_id) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [owner_id],
-        )
-        return cursor.fetchone()[0]
-
-
 def record(event_type: str, *, owner_id: int, data: dict) -> Event:
     """Write an event in the current transaction, at its owner's next feed position, and a
     delivery for each active endpoint of its owner that wants it; each is enqueued once the
     transaction commits."""
-    event = Event.objects.create(
-        type=event_type, owner_id=owner_id, data=data, position=next_position(owner_id)
-    )
+    position, has_endpoints = FeedPosition.take_next(owner_id)
+    event = Event.objects.create(type=event_type, owner_id=owner_id, data=data, position=position)
+    if not has_endpoints:
+        return event  # never registered one: no query for endpoints
     endpoints = WebhookEndpoint.objects.filter(owner_id=owner_id, is_active=True)
     for endpoint in endpoints:
         if endpoint.wants(event_type):

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..problems import Conflict
-from .models import WebhookEndpoint, endpoint_secret
+from .models import FeedPosition, WebhookEndpoint, endpoint_secret
 from .safety import UnsafeURL, resolve
 
 # Endpoints a partner may have: each event is written once per endpoint, in the change's
@@ -24,6 +24,7 @@ def endpoint_create(*, owner_id: int, url: str, events: list[str]) -> WebhookEnd
             f"A partner may have {MAX_ENDPOINTS} webhook endpoints; delete one first.",
             code="too_many_endpoints",
         )
+    FeedPosition.note_endpoints(owner_id)
     return WebhookEndpoint.objects.create(owner_id=owner_id, url=url, events=events)
 
 

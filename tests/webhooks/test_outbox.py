@@ -156,3 +156,24 @@ def test_old_events_are_purged_once_nothing_is_left_to_send(
 
     assert list(Event.objects.values_list("seq", flat=True)) == [waiting.event_id]
     assert list(Delivery.objects.all()) == [waiting]
+
+
+def test_a_partner_that_never_had_an_endpoint_is_not_asked_for_them_on_each_event(
+    partner, customer, personal_accident, httpserver
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from myproject.webhooks.outbox import record
+    from myproject.webhooks.services import endpoint_create
+
+    with CaptureQueriesContext(connection) as without:
+        record("quote.created", owner_id=partner.user_id, data={})
+    endpoint_create(owner_id=partner.user_id, url=httpserver.url_for("/hooks"), events=["*"])
+    with CaptureQueriesContext(connection) as with_one:
+        event = record("quote.created", owner_id=partner.user_id, data={})
+
+    assert len(without.captured_queries) == 2  # its feed position, the event
+    assert "webhookendpoint" not in " ".join(q["sql"] for q in without.captured_queries)
+    assert len(with_one.captured_queries) == 4  # and its endpoints, a delivery
+    assert Delivery.objects.filter(event=event).count() == 1
