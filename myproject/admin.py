@@ -26,15 +26,20 @@ def run_action(modeladmin, request, queryset, act: Callable, done: str) -> None:
             modeladmin.message_user(request, f"{obj}: {done}.", messages.SUCCESS)
 
 
+def choice_label(field, value) -> str | None:
+    """The label of `value` among a field's choices; None if it is not one of them."""
+    return next((str(label) for choice, label in field.flatchoices if str(choice) == value), None)
+
+
 def readable_reason(record) -> str:
     """A change reason that is a choice's value (`customer_request`, or `customer_request,
     from 06-12-2026`) by the choice's label; any other reason as it was written."""
     reason = record.history_change_reason or ""
     code, separator, rest = reason.partition(", ")
     for field in record.instance_type._meta.fields:
-        labels = {str(value): str(label) for value, label in field.flatchoices}
-        if code in labels:
-            return f"{labels[code]}{separator}{rest}"
+        label = choice_label(field, code)
+        if label is not None:
+            return f"{label}{separator}{rest}"
     return reason
 
 
@@ -51,7 +56,7 @@ class StaffHistoryContext(HistoricalRecordContextHelper):
     def prepare_delta_change_value(self, change, value):
         field = self.model._meta.get_field(change.field)
         if field.choices and value not in (None, ""):
-            return dict(field.flatchoices).get(value, value)
+            return choice_label(field, str(value)) or value
         if isinstance(value, dt.date | dt.datetime):
             return formats.localize(value)
         return super().prepare_delta_change_value(change, value)

@@ -47,6 +47,10 @@ class EndorsementInline(ReadOnlyInline):
     )
     show_change_link = False
 
+    def get_queryset(self, request):
+        # Each row's money shows in its policy's currency (Endorsement.currency).
+        return super().get_queryset(request).select_related("policy", "payment")
+
 
 class _Echo:
     """A file for csv.writer that hands each line back instead of keeping it."""
