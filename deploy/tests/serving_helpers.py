@@ -1,6 +1,7 @@
 """What the serving tests share: the project's root, nginx, free ports, and waiting for a
 process to listen."""
 
+import os
 import shutil
 import socket
 import subprocess
@@ -37,3 +38,18 @@ def manage(env: dict, *args: str) -> str:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
+
+
+def node_env(work: Path, **settings: str) -> dict:
+    """The environment of an app process run here: production-like (DEBUG off), its own
+    cache folder, no Redis, no throttling in the way of a test's load; then `settings`."""
+    env = {
+        **os.environ,
+        "SECRET_KEY": "serving-test-" + "k" * 50,
+        "DEBUG": "0",
+        "CACHE_DIR": str(work / "cache"),
+        "API_THROTTLE_RATE": "100000/min",
+        **settings,
+    }
+    env.pop("REDIS_URL", None)
+    return env

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
-from serving_helpers import ROOT, free_port, wait_for_port
+from serving_helpers import ROOT, free_port, node_env, wait_for_port
 from serving_helpers import manage as run_manage
 
 PGBOUNCER = "/usr/sbin/pgbouncer"
@@ -40,19 +40,14 @@ def node(tmp_path_factory):
     )
     sql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     sql(f"CREATE DATABASE {DATABASE}")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{bouncer_port}/{DATABASE}",
-        "DATABASE_POOLER": "pgbouncer",
-        "CONN_MAX_AGE": "60",
-        "SECRET_KEY": "pgbouncer-test-" + "p" * 50,
-        "DEBUG": "0",
-        "CACHE_DIR": str(work / "cache"),
-        "GUNICORN_BIND": f"127.0.0.1:{app_port}",
-        "WEB_CONCURRENCY": "3",
-        "API_THROTTLE_RATE": "100000/min",
-    }
-    env.pop("REDIS_URL", None)
+    env = node_env(
+        work,
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{bouncer_port}/{DATABASE}",
+        DATABASE_POOLER="pgbouncer",
+        CONN_MAX_AGE="60",
+        GUNICORN_BIND=f"127.0.0.1:{app_port}",
+        WEB_CONCURRENCY="3",
+    )
     user = ["-u", "postgres"] if os.geteuid() == 0 else []  # it will not run as root
     bouncer = subprocess.Popen(
         [PGBOUNCER, *user, str(work / "pgbouncer.ini")],

@@ -7,7 +7,6 @@ to the primary by its write.
 """
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import urllib.request
 
 import psycopg
 import pytest
-from serving_helpers import ROOT, free_port, wait_for_port
+from serving_helpers import ROOT, free_port, node_env, wait_for_port
 from serving_helpers import manage as run_manage
 
 PRIMARY = "postgres://postgres@127.0.0.1:5432"
@@ -36,19 +35,14 @@ def node(tmp_path_factory):
     sql(PRIMARY, f"DROP DATABASE IF EXISTS {DATABASE}")
     sql(PRIMARY, f"CREATE DATABASE {DATABASE}")
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{PRIMARY}/{DATABASE}",
-        "DATABASE_REPLICA_URL": f"{REPLICA}/{DATABASE}",
-        "REPLICA_PIN_SECONDS": "1",
-        "SECRET_KEY": "replica-test-" + "r" * 50,
-        "DEBUG": "0",
-        "CACHE_DIR": str(work / "cache"),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "API_THROTTLE_RATE": "100000/min",
-    }
-    env.pop("REDIS_URL", None)
+    env = node_env(
+        work,
+        DATABASE_URL=f"{PRIMARY}/{DATABASE}",
+        DATABASE_REPLICA_URL=f"{REPLICA}/{DATABASE}",
+        REPLICA_PIN_SECONDS="1",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="1",
+    )
 
     def manage(*args):
         return run_manage(env, *args)
