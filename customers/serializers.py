@@ -7,6 +7,7 @@ from myproject.http.fields import (
     UTCDateTimeField,
     id_field,
 )
+from myproject.http.rendering import OutputSerializer
 
 from .access import partner_of
 from .models import Customer, Partner
@@ -45,7 +46,7 @@ class CustomerInputSerializer(StrictInputSerializer):
         return attrs
 
 
-class CustomerSerializer(serializers.Serializer):
+class CustomerSerializer(OutputSerializer):
     id = serializers.IntegerField(read_only=True)
     partner = serializers.IntegerField(source="partner_id", read_only=True)
     first_name = serializers.CharField(read_only=True)

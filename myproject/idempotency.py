@@ -19,9 +19,9 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from .http.rendering import FastJSONRenderer
 from .problems import Conflict
 
 HEADER = "Idempotency-Key"
@@ -160,7 +160,8 @@ def idempotent(handler):
                 if response.status_code in NOT_STORED or response.status_code >= 500:
                     raise _Discard(response)
                 record.response_status = response.status_code
-                record.response_body = json.loads(JSONRenderer().render(response.data) or "null")
+                rendered = FastJSONRenderer().render(response.data)
+                record.response_body = json.loads(rendered or "null")
                 record.response_content_type = response.content_type or ""
                 record.save()
                 return response

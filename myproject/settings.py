@@ -279,7 +279,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["myproject.http.throttling.PartnerRateThrottle"],
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_PARSER_CLASSES": ["myproject.http.parsers.StrictJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["myproject.http.rendering.FastJSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "myproject.http.pagination.KeysetPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "myproject.schema.ProblemAutoSchema",

@@ -9,6 +9,7 @@ from myproject.http.fields import (
     StrictInputSerializer,
     UTCDateTimeField,
 )
+from myproject.http.rendering import OutputSerializer
 from quotes.serializers import (
     money_input,
     money_output,
@@ -17,7 +18,7 @@ from quotes.serializers import (
 from .models import CancellationReason, Payment, Policy
 
 
-class PaymentSerializer(serializers.Serializer):
+class PaymentSerializer(OutputSerializer):
     reference = serializers.CharField(read_only=True)
     kind = serializers.ChoiceField(choices=Payment.Kind.choices, read_only=True)
     amount = money_output(help_text="net_premium + tax + fees.")
@@ -38,7 +39,7 @@ class PaymentEventSerializer(PaymentSerializer):
     policy = serializers.IntegerField(source="policy_id", read_only=True)
 
 
-class EndorsementSerializer(serializers.Serializer):
+class EndorsementSerializer(OutputSerializer):
     effective_date = StrictDateField(read_only=True)
     old_cover = money_output()
     new_cover = money_output()
@@ -57,7 +58,7 @@ class EndorsementSerializer(serializers.Serializer):
     created_at = UTCDateTimeField()
 
 
-class PolicySerializer(serializers.Serializer):
+class PolicySerializer(OutputSerializer):
     id = serializers.IntegerField(source="pk", read_only=True, help_text="Equals the quote's id.")
     number = serializers.CharField(read_only=True, help_text="The policy number.")
     quote = serializers.IntegerField(source="quote_id", read_only=True)
@@ -134,7 +135,7 @@ class PolicySerializer(serializers.Serializer):
         return PAYMENT_RENDERER.to_representation(payment) if payment else None
 
 
-class HistoryEntrySerializer(serializers.Serializer):
+class HistoryEntrySerializer(OutputSerializer):
     state = serializers.CharField(read_only=True)
     at = UTCDateTimeField()
     by = serializers.CharField(
@@ -173,7 +174,7 @@ class CancelInputSerializer(StrictInputSerializer):
     )
 
 
-class RefundPartsSerializer(serializers.Serializer):
+class RefundPartsSerializer(OutputSerializer):
     net_premium = money_output()
     tax = money_output()
     fees = money_output(help_text="Refunded only within the cooling-off period.")
@@ -182,7 +183,7 @@ class RefundPartsSerializer(serializers.Serializer):
     )
 
 
-class CancellationPreviewSerializer(serializers.Serializer):
+class CancellationPreviewSerializer(OutputSerializer):
     effective_date = StrictDateField(read_only=True)
     refund = money_output(source="refund.amount", help_text="net_premium + tax + fees.")
     currency = serializers.CharField(read_only=True)
@@ -198,7 +199,7 @@ class CancellationPreviewInputSerializer(StrictInputSerializer):
     )
 
 
-class PartsSerializer(serializers.Serializer):
+class PartsSerializer(OutputSerializer):
     premium = money_output(help_text="net_premium + tax + fees.")
     net_premium = money_output()
     tax = money_output()
@@ -206,7 +207,7 @@ class PartsSerializer(serializers.Serializer):
     commission = money_output()
 
 
-class EndorsementPreviewSerializer(serializers.Serializer):
+class EndorsementPreviewSerializer(OutputSerializer):
     effective_date = StrictDateField(read_only=True)
     currency = serializers.CharField(read_only=True)
     old_cover = money_output()

@@ -14,6 +14,7 @@ from myproject.http.fields import (
     UTCDateTimeField,
     id_field,
 )
+from myproject.http.rendering import OutputSerializer
 
 from .models import UNAVAILABLE_CODES, Product, Quote
 
@@ -26,7 +27,7 @@ def money_output(**kwargs) -> MoneyField:
     return MoneyField(read_only=True, **kwargs)
 
 
-class AgeBandSerializer(serializers.Serializer):
+class AgeBandSerializer(OutputSerializer):
     min_age = serializers.IntegerField(read_only=True)
     max_age = serializers.IntegerField(read_only=True)
     label = serializers.CharField(read_only=True, help_text='As "18-29".')
@@ -35,7 +36,7 @@ class AgeBandSerializer(serializers.Serializer):
     )
 
 
-class ProductSerializer(serializers.Serializer):
+class ProductSerializer(OutputSerializer):
     id = serializers.IntegerField(read_only=True)
     code = serializers.CharField(read_only=True, help_text="Sent as `type` in requests.")
     name = serializers.CharField(read_only=True)
@@ -57,7 +58,7 @@ class ProductSerializer(serializers.Serializer):
     bands = AgeBandSerializer(many=True, read_only=True)
 
 
-class QuoteSerializer(serializers.Serializer):
+class QuoteSerializer(OutputSerializer):
     id = serializers.IntegerField(read_only=True)
     customer = serializers.IntegerField(source="customer_id", read_only=True)
     type = serializers.CharField(source="product.code", read_only=True, help_text="Product code.")
@@ -174,13 +175,13 @@ class OfferInputSerializer(StrictInputSerializer):
     )
 
 
-class UnavailableSerializer(serializers.Serializer):
+class UnavailableSerializer(OutputSerializer):
     type = serializers.CharField(read_only=True, help_text="Product code.")
     code = serializers.ChoiceField(choices=UNAVAILABLE_CODES, read_only=True)
     detail = serializers.CharField(read_only=True)
 
 
-class OfferSerializer(serializers.Serializer):
+class OfferSerializer(OutputSerializer):
     customer = serializers.IntegerField(read_only=True)
     quotes = QuoteSerializer(
         many=True, read_only=True, help_text="A quote for each product that can cover the customer."

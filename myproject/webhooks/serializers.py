@@ -4,13 +4,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..http.fields import StrictCharField, StrictInputSerializer, UTCDateTimeField
+from ..http.rendering import OutputSerializer
 from .models import Delivery
 from .registry import EVENT_TYPES
 
 EVERY_EVENT = "*"
 
 
-class EventSerializer(serializers.Serializer):
+class EventSerializer(OutputSerializer):
     id = serializers.CharField(source="uid", read_only=True, help_text="evt_...")
     type = serializers.CharField(read_only=True)
     created = UTCDateTimeField()
@@ -59,7 +60,7 @@ class WebhookEndpointInputSerializer(StrictInputSerializer):
         return sorted(set(value))
 
 
-class WebhookEndpointSerializer(serializers.Serializer):
+class WebhookEndpointSerializer(OutputSerializer):
     id = serializers.IntegerField(read_only=True)
     url = serializers.CharField(read_only=True)
     events = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -80,7 +81,7 @@ class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
     )
 
 
-class AttemptSerializer(serializers.Serializer):
+class AttemptSerializer(OutputSerializer):
     at = UTCDateTimeField()
     status_code = serializers.IntegerField(read_only=True, allow_null=True)
     duration_ms = serializers.IntegerField(read_only=True)
@@ -88,7 +89,7 @@ class AttemptSerializer(serializers.Serializer):
     error = serializers.CharField(read_only=True, help_text="Why nothing came back, if so.")
 
 
-class DeliverySerializer(serializers.Serializer):
+class DeliverySerializer(OutputSerializer):
     id = serializers.IntegerField(read_only=True)
     event = serializers.CharField(source="event.uid", read_only=True, help_text="evt_...")
     type = serializers.CharField(source="event.type", read_only=True)
