@@ -24,7 +24,7 @@ from quotes.models import Quote
 from . import documents, services
 from .documents import policy_document
 from .models import CancellationReason, Endorsement, Payment, Policy
-from .selectors import policies_for_reading, policy_story
+from .selectors import policies_for_documents, policy_story
 
 
 @shows_money(*MONEY_FIELDS)
@@ -126,7 +126,7 @@ class PolicyAdmin(StaffHistoryAdmin):
     def verification_code(self, policy):
         """What a genuine schedule of the policy as it reads now carries: a customer reading
         out another code has an older or an edited one."""
-        return documents.verification_code(policies_for_reading().get(pk=policy.pk))
+        return documents.verification_code(policies_for_documents().get(pk=policy.pk))
 
     def get_urls(self):
         document = path(
@@ -140,7 +140,7 @@ class PolicyAdmin(StaffHistoryAdmin):
         """The same schedule the API gives the partner."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        policy = get_object_or_404(policies_for_reading(), pk=policy_id)
+        policy = get_object_or_404(policies_for_documents(), pk=policy_id)
         return HttpResponse(
             policy_document(policy),
             content_type="application/pdf",

@@ -38,7 +38,7 @@ def _day(day) -> str:
 def content(policy: Policy) -> dict:
     """Everything the schedule says, as text: what it is cached and verified by. The policy is
     read with its customer, partner, product, payments and endorsements (see
-    selectors.policies_for_reading)."""
+    selectors.policies_for_documents)."""
     customer, currency = policy.customer, policy.currency
     rows = [
         ["Policy number", policy.number],
@@ -69,7 +69,7 @@ def content(policy: Policy) -> dict:
                 _money(e.new_cover, currency),
                 _money(e.premium_change, currency),
             ]
-            for e in policy.endorsements.all()
+            for e in policy.endorsement_rows
         ],
         "payments": [
             [
@@ -80,7 +80,7 @@ def content(policy: Policy) -> dict:
                 p.status.replace("_", " "),
                 p.reference,
             ]
-            for p in policy.payments.all()
+            for p in policy.payment_rows
         ],
     }
 

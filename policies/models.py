@@ -179,6 +179,22 @@ class Policy(PricedParts, Stateful):
         }
         return self
 
+    def _related(self, name: str):
+        # A prefetched or attached relation as it was read: `.all()` on it would build a
+        # manager and clone a queryset each time, most of rendering a list of policies.
+        cached = getattr(self, "_prefetched_objects_cache", {})
+        return cached[name] if name in cached else getattr(self, name).all()
+
+    @property
+    def payment_rows(self):
+        """Every charge and refund, oldest first (prefetched when read to be rendered)."""
+        return self._related("payments")
+
+    @property
+    def endorsement_rows(self):
+        """Every change of cover, oldest first (prefetched when read to be rendered)."""
+        return self._related("endorsements")
+
     @property
     def cancelled_from(self) -> dt.date | None:
         """The first day without cover, once a cancellation has taken effect."""

@@ -1,7 +1,9 @@
 """Reads: policies as the API renders them, and a contract's story from the history
 django-simple-history records."""
 
-from django.db.models import Prefetch, QuerySet
+from collections import defaultdict
+
+from django.db.models import QuerySet
 
 from customers.access import partner_of
 from quotes.models import Quote
@@ -13,21 +15,33 @@ ENDORSED = "endorsed"
 
 
 def policies_for_reading() -> QuerySet:
-    """Policies with what rendering one needs (customer, partner, product, payments,
-    endorsements) and the state each reads now; built per request, since that state depends
-    on the day."""
-    return (
-        Policy.objects.select_related("customer", "partner", "product")
-        .prefetch_related(
-            Prefetch("payments", queryset=Payment.objects.order_by("id")),
-            Prefetch(
-                "endorsements",
-                queryset=Endorsement.objects.select_related("payment").order_by("id"),
-            ),
-        )
-        .with_current_state()
-        .order_by("quote")
-    )
+    """Policies with the customer and product rendering one needs and the state each reads
+    now; built per request, since that state depends on the day. Their payments and
+    endorsements come with `with_payments_and_endorsements`, once the page is known."""
+    policies = Policy.objects.select_related("customer", "product")
+    return policies.with_current_state().order_by("quote")
+
+
+def with_payments_and_endorsements(policies: list[Policy]) -> list[Policy]:
+    """Attach each policy's payments and endorsements, read in one query each.
+
+    What `prefetch_related` does, without the queryset it builds for every policy and
+    relation (most of rendering a page of policies)."""
+    ids = [policy.pk for policy in policies]
+    payments, endorsements = defaultdict(list), defaultdict(list)
+    for payment in Payment.objects.filter(policy__in=ids).order_by("id"):
+        payments[payment.policy_id].append(payment)
+    changes = Endorsement.objects.filter(policy__in=ids).select_related("payment")
+    for change in changes.order_by("id"):
+        endorsements[change.policy_id].append(change)
+    for policy in policies:
+        policy.attach_related(payments=payments[policy.pk], endorsements=endorsements[policy.pk])
+    return policies
+
+
+def policies_for_documents() -> QuerySet:
+    """As for reading, with the partner that a policy document names as the seller."""
+    return policies_for_reading().select_related("partner")
 
 
 def actor_name(user, *, viewer) -> str | None:

@@ -105,28 +105,28 @@ class PolicySerializer(OutputSerializer):
     payments = serializers.SerializerMethodField(
         help_text="Every charge and refund, oldest first, endorsements' included."
     )
-    endorsements = EndorsementSerializer(many=True, read_only=True)
+    endorsements = EndorsementSerializer(many=True, read_only=True, source="endorsement_rows")
     created_at = UTCDateTimeField()
     updated_at = UTCDateTimeField()
 
     @extend_schema_field(PaymentSerializer(allow_null=True))
     def get_payment(self, policy):
-        found = next((p for p in policy.payments.all() if p.kind == Payment.Kind.CHARGE), None)
+        found = next((p for p in policy.payment_rows if p.kind == Payment.Kind.CHARGE), None)
         return self._render(found)
 
     @extend_schema_field(PaymentSerializer(allow_null=True))
     def get_refund(self, policy):
-        settled_changes = {e.payment_id for e in policy.endorsements.all()}
+        settled_changes = {e.payment_id for e in policy.endorsement_rows}
         refunds = (
             p
-            for p in policy.payments.all()
+            for p in policy.payment_rows
             if p.kind == Payment.Kind.REFUND and p.pk not in settled_changes
         )
         return self._render(next(refunds, None))
 
     @extend_schema_field(PaymentSerializer(many=True))
     def get_payments(self, policy):
-        return [self._render(payment) for payment in policy.payments.all()]
+        return [self._render(payment) for payment in policy.payment_rows]
 
     @staticmethod
     def _render(payment):

@@ -16,7 +16,12 @@ from . import services
 from .documents import policy_document
 from .filters import PolicyFilter
 from .models import Policy
-from .selectors import policies_for_reading, policy_history
+from .selectors import (
+    policies_for_documents,
+    policies_for_reading,
+    policy_history,
+    with_payments_and_endorsements,
+)
 from .serializers import (
     CancelInputSerializer,
     CancellationPreviewInputSerializer,
@@ -55,9 +60,22 @@ class PolicyViewSet(ReplicaListMixin, PartnerScopedMixin, viewsets.ReadOnlyModel
 
     def get_queryset(self):
         # Lists and reads render policies; the other actions only find one, for its id.
-        reading = self.action in ("list", "retrieve", "document")
-        queryset = policies_for_reading() if reading else Policy.objects.all()
+        if self.action == "document":
+            queryset = policies_for_documents()
+        elif self.action in ("list", "retrieve"):
+            queryset = policies_for_reading()
+        else:
+            queryset = Policy.objects.all()
         return visible_to(queryset, self.request.user, self.partner_path)
+
+    def get_object(self):
+        policy = super().get_object()
+        if self.action in ("retrieve", "document"):
+            with_payments_and_endorsements([policy])
+        return policy
+
+    def paginate_queryset(self, queryset):
+        return with_payments_and_endorsements(super().paginate_queryset(queryset))
 
     @extend_schema(
         summary="Read a policy's state history",
