@@ -7,10 +7,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
+from customers.access import visible_to
 from myproject.lifecycle import check_transition, transition
 from myproject.problems import Conflict
+from myproject.webhooks import outbox
 from quotes.models import OPEN_STATES, PART_NAMES, Quote
 from quotes.pricing import PremiumParts, band_for_age
 from quotes.services import (
@@ -41,6 +44,7 @@ def policy_term(start: dt.date) -> tuple[dt.date, dt.date]:
 
 
 @transaction.atomic
+@outbox.together()  # its events in two statements, however many
 def policy_issue(
     *,
     quote_id: int,
@@ -59,8 +63,15 @@ def policy_issue(
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    # Lock the renewed policy before the quote, in the order policy_cancel locks them.
-    renewed_id = Policy.objects.filter(renewal_quote=quote_id).values_list("pk", flat=True).first()
+    # One read finds the quote as its payer may see it (another partner's is not found) and
+    # the policy it renews, locked before the quote, in the order policy_cancel locks them.
+    quotes = Quote.objects.filter(pk=quote_id)
+    if by is not None:
+        quotes = visible_to(quotes, by, "partner")
+    try:
+        renewed_id = quotes.values_list("renewal_of", flat=True).get()
+    except Quote.DoesNotExist:
+        raise Http404(f"No quote {quote_id}.") from None
     renewed = lock_policy(renewed_id) if renewed_id is not None else None
     quote = lock_quote(quote_id)
     check_restated(quote, Quote.State.PAID, restated, now=now)
@@ -84,10 +95,9 @@ def policy_issue(
     policy._history_user = by
     charge = Payment.charge(policy, PremiumParts.of(quote), method=payment_method)
     charge._history_user = by
-    try:
-        with transaction.atomic():
-            policy.save(force_insert=True)
-            charge.save(force_insert=True)
+    try:  # no savepoint: an error here ends the transaction, rolled back with the Conflict
+        policy.save(force_insert=True)
+        charge.save(force_insert=True)
     except IntegrityError as exc:  # the one race the locks leave: a policy for this quote
         raise Conflict(
             f"Quote {quote.pk} was paid by a request made at the same time.",
@@ -144,6 +154,7 @@ def policy_cancel_preview(
 
 
 @transaction.atomic
+@outbox.together()  # its events in two statements, however many
 def policy_cancel(
     *,
     policy_id: int,
@@ -334,6 +345,7 @@ def policy_endorse_preview(
 
 
 @transaction.atomic
+@outbox.together()  # its events in two statements, however many
 def policy_endorse(
     *,
     policy_id: int,

@@ -285,10 +285,10 @@ class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     @idempotent
     def pay(self, request, pk=None):
-        quote = self.get_object()
         params = PaymentInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
+        # The service finds the quote as the caller may see it (404 otherwise).
         policy = services.policy_issue(
-            quote_id=quote.pk, **params.validated_data, by=acting_user(request)
+            quote_id=int(pk), **params.validated_data, by=acting_user(request)
         )
         return Response(PolicySerializer(policy).data)

@@ -27,12 +27,12 @@ class FeedPosition(models.Model):
         return f"{self.owner_id}: {self.last}"
 
     @classmethod
-    def take_next(cls, owner_id: int) -> tuple[int, bool]:
-        """The owner's next feed position, its row locked until this transaction ends, and
-        whether it has ever had endpoints: one statement, PostgreSQL and SQLite alike."""
-        return cls._upsert(
-            owner_id, first=(1, False), update="last = {table}.last + 1", returning=True
-        )
+    def take_next(cls, owner_id: int, count: int = 1) -> tuple[int, bool]:
+        """The last of the owner's next `count` feed positions, its row locked until this
+        transaction ends, and whether it has ever had endpoints: one statement, PostgreSQL
+        and SQLite alike."""
+        update = f"last = {{table}}.last + {int(count)}"
+        return cls._upsert(owner_id, first=(count, False), update=update, returning=True)
 
     @classmethod
     def note_endpoints(cls, owner_id: int) -> None:

@@ -3,6 +3,8 @@ and a delivery for each endpoint that wants it, enqueued only once that transact
 so that nothing is sent from inside a request and nothing is sent of a change rolled back."""
 
 import datetime as dt
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import transaction
 from django.db.models import Q
@@ -11,23 +13,70 @@ from django.utils import timezone
 from . import tasks
 from .models import Delivery, Event, FeedPosition, WebhookEndpoint
 
+# The events of the innermost `together()` block being run, if any.
+_batch: ContextVar[list | None] = ContextVar("outbox_batch", default=None)
+
 
 def record(event_type: str, *, owner_id: int, data: dict) -> Event:
     """Write an event in the current transaction, at its owner's next feed position, and a
     delivery for each active endpoint of its owner that wants it; each is enqueued once the
-    transaction commits."""
-    position, has_endpoints = FeedPosition.take_next(owner_id)
-    event = Event.objects.create(type=event_type, owner_id=owner_id, data=data, position=position)
-    if not has_endpoints:
-        return event  # never registered one: no query for endpoints
-    endpoints = WebhookEndpoint.objects.filter(owner_id=owner_id, is_active=True)
-    for endpoint in endpoints:
-        if endpoint.wants(event_type):
-            delivery = Delivery.objects.create(endpoint=endpoint, event=event)
-            # robust: a queue that is down must not fail a change already committed; the
-            # delivery stays pending, and `send_webhooks` enqueues it later.
-            transaction.on_commit(lambda pk=delivery.pk: tasks.enqueue(pk), robust=True)
+    transaction commits. Inside `together()`, written when that block ends."""
+    event = Event(type=event_type, owner_id=owner_id, data=data)
+    pending = _batch.get()
+    if pending is None:
+        _write([event])
+    else:
+        pending.append(event)
     return event
+
+
+@contextmanager
+def together():
+    """Events recorded in this block are written at its end, still in its transaction, in
+    the order recorded: their positions in one statement, the events in one, and their
+    deliveries in one more (for an owner that ever registered an endpoint). A change that
+    tells of several things (a payment that issues a policy) costs two statements, not two
+    per event. An error in the block writes none of them."""
+    if _batch.get() is not None:
+        yield  # the outer block writes them
+        return
+    events = []
+    token = _batch.set(events)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if events:
+        _write(events)
+
+
+def _write(events: list[Event]) -> None:
+    owners = {}
+    for event in events:
+        owners.setdefault(event.owner_id, []).append(event)
+    with_endpoints = []
+    for owner_id, owned in sorted(owners.items()):  # rows locked in one order: no deadlock
+        last, has_endpoints = FeedPosition.take_next(owner_id, len(owned))
+        for position, event in enumerate(owned, start=last - len(owned) + 1):
+            event.position = position
+        if has_endpoints:  # never registered one: no query for endpoints
+            with_endpoints.append(owner_id)
+    Event.objects.bulk_create(events)
+    if not with_endpoints:
+        return
+    endpoints = {}
+    for endpoint in WebhookEndpoint.objects.filter(owner_id__in=with_endpoints, is_active=True):
+        endpoints.setdefault(endpoint.owner_id, []).append(endpoint)
+    deliveries = [
+        Delivery(endpoint=endpoint, event=event)
+        for event in events
+        for endpoint in endpoints.get(event.owner_id, ())
+        if endpoint.wants(event.type)
+    ]
+    for delivery in Delivery.objects.bulk_create(deliveries):
+        # robust: a queue that is down must not fail a change already committed; the
+        # delivery stays pending, and `send_webhooks` enqueues it later.
+        transaction.on_commit(lambda pk=delivery.pk: tasks.enqueue(pk), robust=True)
 
 
 def redeliver(*, delivery_id: int) -> Delivery:

@@ -5,12 +5,15 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from myproject.webhooks import sending, tasks
 from myproject.webhooks.models import Attempt, Delivery, Event
+from myproject.webhooks.outbox import record, together
+from myproject.webhooks.services import endpoint_create
 from quotes.services import quote_create
 from tests.webhooks.helpers import received, register, sell
 
@@ -161,12 +164,6 @@ def test_old_events_are_purged_once_nothing_is_left_to_send(
 def test_a_partner_that_never_had_an_endpoint_is_not_asked_for_them_on_each_event(
     partner, customer, personal_accident, httpserver
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from myproject.webhooks.outbox import record
-    from myproject.webhooks.services import endpoint_create
-
     with CaptureQueriesContext(connection) as without:
         record("quote.created", owner_id=partner.user_id, data={})
     endpoint_create(owner_id=partner.user_id, url=httpserver.url_for("/hooks"), events=["*"])
@@ -177,3 +174,43 @@ def test_a_partner_that_never_had_an_endpoint_is_not_asked_for_them_on_each_even
     assert "webhookendpoint" not in " ".join(q["sql"] for q in without.captured_queries)
     assert len(with_one.captured_queries) == 4  # and its endpoints, a delivery
     assert Delivery.objects.filter(event=event).count() == 1
+
+
+def test_the_events_of_one_change_are_written_together_with_their_deliveries(
+    partner, other_partner, httpserver
+):
+    url = httpserver.url_for("/hooks")
+    endpoint_create(owner_id=partner.user_id, url=url, events=["*"])
+    endpoint_create(owner_id=partner.user_id, url=url, events=["payment.succeeded"])
+    record("quote.created", owner_id=partner.user_id, data={})  # position 1
+
+    with CaptureQueriesContext(connection) as captured, transaction.atomic(), together():
+        record("policy.issued", owner_id=partner.user_id, data={"n": 1})
+        with together():  # an inner block leaves them to the outer one
+            record("payment.succeeded", owner_id=partner.user_id, data={"n": 2})
+        record("quote.created", owner_id=other_partner.user_id, data={"n": 3})
+        assert not Event.objects.filter(data__n__isnull=False).exists()  # not yet written
+
+    written = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # two feed positions (one per owner), the events, the endpoints, the deliveries
+    assert len(written) == 6, written
+    events = Event.objects.filter(data__n__isnull=False).order_by("data__n")
+    assert [(e.type, e.position) for e in events] == [
+        ("policy.issued", 2),
+        ("payment.succeeded", 3),
+        ("quote.created", 1),
+    ]
+    assert sorted(Delivery.objects.values_list("event__type", flat=True)) == [
+        "payment.succeeded",
+        "payment.succeeded",
+        "policy.issued",
+        "quote.created",
+    ]
+
+
+def test_a_block_that_fails_writes_none_of_its_events(partner):
+    with pytest.raises(ValueError), transaction.atomic(), together():
+        record("quote.created", owner_id=partner.user_id, data={})
+        raise ValueError("the change failed")
+
+    assert not Event.objects.exists()
