@@ -143,6 +143,18 @@ DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "")
 if DATABASE_POOLER == "pgbouncer":
     for alias in DATABASES.values():
         alias["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Instead of one persistent connection per process (CONN_MAX_AGE), a pool of at most
+# DATABASE_POOL_SIZE (Django's psycopg pool): for threaded or ASGI workers. Sync gunicorn
+# workers gain nothing from it (bench/RESULTS.md), and behind PgBouncer it pools twice.
+DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "0"))
+if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    for alias in DATABASES.values():
+        alias["CONN_MAX_AGE"] = 0  # the pool keeps them; Django refuses both
+        alias.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_SIZE,
+            "timeout": 5,  # then a 503, as for a database that is down
+        }  # each connection checked before use (conn_health_checks)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

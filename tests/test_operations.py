@@ -272,3 +272,22 @@ def test_the_periodic_jobs_run_in_one_round_and_one_runner_at_a_time(monkeypatch
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [run_periodic.LOCK_KEY])
         assert other == [False]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL pools"
+)
+def test_database_pool_size_serves_each_process_from_a_pool_of_that_size():
+    script = (
+        "from django.db import connection\n"
+        "for _ in range(3):\n"
+        "    connection.ensure_connection(); connection.close()\n"
+        "print(connection.settings_dict['CONN_MAX_AGE'], connection.pool.max_size,"
+        " connection.pool.get_stats()['requests_num'])"
+    )
+
+    result = manage("shell", "-c", script, DATABASE_POOL_SIZE="3")
+
+    assert result.returncode == 0, result.stderr
+    # no persistent connection; three checkouts from a pool of three
+    assert result.stdout.splitlines()[-1].split() == ["0", "3", "3"]
