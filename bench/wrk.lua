@@ -38,11 +38,22 @@ function request()
   return wrk.format(method, target, headers, body)
 end
 
+-- The first failure's status, to say what went wrong.
+function response(status, headers, body)
+  if status >= 400 and not first_failure then first_failure = status end
+end
+
 function done(summary, latency, requests)
+  local failure = 0
+  for _, thread in ipairs(threads) do
+    failure = thread:get("first_failure") or failure
+  end
   io.write(string.format(
-    "RESULT requests=%d duration_us=%d p50_us=%d p95_us=%d p99_us=%d non2xx=%d errors=%d\n",
+    "RESULT requests=%d duration_us=%d p50_us=%d p95_us=%d p99_us=%d non2xx=%d errors=%d " ..
+    "first_failure=%d\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
     latency:percentile(99), summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    failure
   ))
 end
