@@ -15,11 +15,10 @@ ENDORSED = "endorsed"
 
 
 def policies_for_reading() -> QuerySet:
-    """Policies with the customer and product rendering one needs and the state each reads
-    now; built per request, since that state depends on the day. Their payments and
-    endorsements come with `with_payments_and_endorsements`, once the page is known."""
-    policies = Policy.objects.select_related("customer", "product")
-    return policies.with_current_state().order_by("quote")
+    """Policies with the customer and product rendering one needs (the state each reads now
+    is computed as it is rendered). Their payments and endorsements come with
+    `with_payments_and_endorsements`, once the page is known."""
+    return Policy.objects.select_related("customer", "product").order_by("quote")
 
 
 def with_payments_and_endorsements(policies: list[Policy]) -> list[Policy]:

@@ -106,7 +106,7 @@ class ProductCodeField(serializers.SlugRelatedField):
 class QuoteCreateInputSerializer(StrictInputSerializer):
     customer = ScopedPrimaryKeyRelatedField(
         partner_path="partner",
-        queryset=Customer.objects.all(),
+        queryset=Customer.objects.select_related("partner"),  # the quote's owner
         pk_field=id_field(),
         help_text="Customer id.",
     )
@@ -166,7 +166,7 @@ class QuoteDeclineInputSerializer(StrictInputSerializer):
 class OfferInputSerializer(StrictInputSerializer):
     customer = ScopedPrimaryKeyRelatedField(
         partner_path="partner",
-        queryset=Customer.objects.all(),
+        queryset=Customer.objects.select_related("partner"),  # the quote's owner
         pk_field=id_field(),
         help_text="Customer id.",
     )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from customers.models import Customer, Partner
 from myproject.lifecycle import check_transition, transition
 from myproject.problems import Conflict
+from myproject.webhooks import outbox
 
 from . import pricing
 from .events import quote_event
@@ -40,16 +41,21 @@ def check_cover(product: Product, cover: Decimal) -> None:
         )
 
 
+def commission_rates(*, partner_id: int, products: list[Product]) -> dict[int, Decimal]:
+    """`commission_rate` for each of `products`, by product id, in one query."""
+    for_product = Commission.objects.filter(partner=partner_id, product=OuterRef("pk"))
+    partner_rate = Partner.objects.filter(pk=partner_id).values("commission_rate")
+    return dict(
+        Product.objects.filter(pk__in=[product.pk for product in products])
+        .annotate(rate=Coalesce(Subquery(for_product.values("rate")[:1]), Subquery(partner_rate)))
+        .values_list("pk", "rate")
+    )
+
+
 def commission_rate(*, partner_id: int, product: Product) -> Decimal:
     """The partner's commission on the product, percent: its rate for that product if it has
     one, else its default. One query."""
-    for_product = Commission.objects.filter(partner=OuterRef("pk"), product=product)
-    return (
-        Partner.objects.filter(pk=partner_id)
-        .annotate(rate=Coalesce(Subquery(for_product.values("rate")[:1]), "commission_rate"))
-        .values_list("rate", flat=True)
-        .get()
-    )
+    return commission_rates(partner_id=partner_id, products=[product])[product.pk]
 
 
 def price(
@@ -96,6 +102,35 @@ def quote_create(
     `age_band` and `quoted_premium` are what the client believes: a different band is a
     client error (400), a different price means the client showed a stale price (409).
     """
+    return _quote_create(
+        customer=customer,
+        product=product,
+        cover=cover,
+        age_band=age_band,
+        quoted_premium=quoted_premium,
+        by=by,
+        now=now,
+        rated_on=rated_on,
+        expires_by=expires_by,
+    )
+
+
+def _quote_create(
+    *,
+    customer: Customer,
+    product: Product,
+    cover: Decimal | None,
+    age_band: str | None = None,
+    quoted_premium: Decimal | None = None,
+    by: Actor,
+    now: dt.datetime | None = None,
+    rated_on: dt.date | None = None,
+    expires_by: dt.datetime | None = None,
+    commission: Decimal | None = None,
+) -> Quote:
+    # quote_create's rules, in the caller's transaction; every check comes before the first
+    # write, so a refusal leaves the transaction as it found it. `commission`: the partner's
+    # rate on the product, when the caller read it already.
     now = now or timezone.now()
     cover = product.default_cover if cover is None else cover
     check_cover(product, cover)
@@ -112,8 +147,10 @@ def quote_create(
         raise ValidationError(
             {"age_band": f"The customer is {age}, in age band {band.label}, not {age_band}."}
         )
-    parts = price(
-        product, cover=cover, rate_per_mille=band.rate_per_mille, partner_id=customer.partner_id
+    if commission is None:
+        commission = commission_rate(partner_id=customer.partner_id, product=product)
+    parts = price_at(
+        product, cover=cover, rate_per_mille=band.rate_per_mille, commission_rate=commission
     )
     premium = parts.premium
     if quoted_premium is not None and quoted_premium != premium:
@@ -149,6 +186,7 @@ class Unavailable:
 
 
 @transaction.atomic
+@outbox.together()  # its events in two statements, however many products
 def offer_create(
     *, customer: Customer, cover: Decimal | None = None, by: Actor = None
 ) -> tuple[list[Quote], list[Unavailable]]:
@@ -157,9 +195,19 @@ def offer_create(
     reason for each that cannot. `cover` applies to every product (each one's default if
     not given)."""
     quotes, unavailable = [], []
-    for product in Product.objects.active().prefetch_related("bands"):
+    products = list(Product.objects.active().prefetch_related("bands"))
+    rates = commission_rates(partner_id=customer.partner_id, products=products)
+    for product in products:
         try:
-            quotes.append(quote_create(customer=customer, product=product, cover=cover, by=by))
+            quotes.append(
+                _quote_create(
+                    customer=customer,
+                    product=product,
+                    cover=cover,
+                    by=by,
+                    commission=rates[product.pk],
+                )
+            )
         except ValidationError as refused:
             field = next(iter(refused.message_dict))
             code = "cover_out_of_range" if field == "cover" else "age_out_of_range"

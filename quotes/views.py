@@ -57,11 +57,9 @@ class QuoteViewSet(
     viewsets.GenericViewSet,
 ):
     partner_path = "partner"
+    # Each quote's current state is computed as it is rendered (Stateful.current_state): an
+    # annotation would cost every read its SQL compiled, for the same answer.
     queryset = Quote.objects.select_related("product").order_by("id")
-
-    def get_queryset(self):
-        return super().get_queryset().with_current_state()
-
     serializer_class = QuoteSerializer
     filterset_class = QuoteFilter
 

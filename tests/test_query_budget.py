@@ -99,9 +99,12 @@ def test_a_larger_page_runs_no_more_queries(api, partner, path):
 WRITES = [
     # customer and its history
     ("post", "/api/v1/create_customer/", lambda ids: BODY, 2, 0),
-    # the customer, its partner, the product, its bands, the commission rate; quote and
+    # the customer with its partner, the product, its bands, the commission rate; quote and
     # history
-    ("post", "/api/v1/quotes/", lambda ids: {"customer": ids["customer"], "type": TYPE}, 7, 1),
+    ("post", "/api/v1/quotes/", lambda ids: {"customer": ids["customer"], "type": TYPE}, 6, 1),
+    # the customer with its partner, the products, their bands, the commission rates; each
+    # product's quote and history (three here); their events at once
+    ("post", "/api/v1/offers/", lambda ids: {"customer": ids["customer"]}, 10, 1),
     # the quote (scoped), locked; state and history
     ("post", "/api/v1/quotes/{quote}/accept/", lambda ids: {}, 4, 1),
     # the quote as its payer sees it with the policy it renews, the quote locked; state,
