@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
+from customers.access import visible_to
 from customers.models import Customer, Partner
 from myproject.lifecycle import check_transition, transition
 from myproject.problems import Conflict
@@ -215,13 +217,18 @@ def offer_create(
     return quotes, unavailable
 
 
-def lock_quote(quote_id: int) -> Quote:
-    """Re-read a quote with its row locked until the surrounding transaction ends."""
-    return (
-        Quote.objects.select_for_update(of=("self",))
-        .select_related("product", "customer", "partner")
-        .get(pk=quote_id)
+def lock_quote(quote_id: int, *, by: Actor = None) -> Quote:
+    """Re-read a quote with its row locked until the surrounding transaction ends; with `by`,
+    as that user may see it (another partner's quote is not found: 404)."""
+    quotes = Quote.objects.select_for_update(of=("self",)).select_related(
+        "product", "customer", "partner"
     )
+    if by is not None:
+        quotes = visible_to(quotes, by, "partner")
+    try:
+        return quotes.get(pk=quote_id)
+    except Quote.DoesNotExist:
+        raise Http404(f"No quote {quote_id}.") from None
 
 
 # What a client may restate about a quote it accepts or pays (the seed contract's bodies).
@@ -257,7 +264,7 @@ def check_restated(
 def quote_accept(*, quote_id: int, by: Actor = None, restated: dict | None = None) -> Quote:
     """The customer accepts the offer; only a quoted, unexpired quote can be accepted, and
     only as the client restates it, if it does."""
-    quote = lock_quote(quote_id)
+    quote = lock_quote(quote_id, by=by)
     check_restated(quote, Quote.State.ACCEPTED, restated)
     return transition(quote, Quote.State.ACCEPTED, by=by)
 
@@ -265,4 +272,4 @@ def quote_accept(*, quote_id: int, by: Actor = None, restated: dict | None = Non
 @transaction.atomic
 def quote_decline(*, quote_id: int, by: Actor = None, reason: str | None = None) -> Quote:
     """The customer says no to a quoted or accepted (not yet paid) quote."""
-    return transition(lock_quote(quote_id), Quote.State.DECLINED, by=by, reason=reason)
+    return transition(lock_quote(quote_id, by=by), Quote.State.DECLINED, by=by, reason=reason)

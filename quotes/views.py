@@ -101,11 +101,11 @@ class QuoteViewSet(
     @action(detail=True, methods=["post"])
     @idempotent
     def accept(self, request, pk=None):
-        quote = self.get_object()
         params = QuoteRestatementSerializer(data=request.data)
         params.is_valid(raise_exception=True)
+        # The service finds the quote as the caller may see it (404 otherwise).
         quote = services.quote_accept(
-            quote_id=quote.pk, by=acting_user(request), restated=params.validated_data
+            quote_id=int(pk), by=acting_user(request), restated=params.validated_data
         )
         return Response(QuoteSerializer(quote).data)
 
@@ -122,11 +122,10 @@ class QuoteViewSet(
     @action(detail=True, methods=["post"])
     @idempotent
     def decline(self, request, pk=None):
-        quote = self.get_object()
         params = QuoteDeclineInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         quote = services.quote_decline(
-            quote_id=quote.pk, by=acting_user(request), reason=params.validated_data.get("reason")
+            quote_id=int(pk), by=acting_user(request), reason=params.validated_data.get("reason")
         )
         return Response(QuoteSerializer(quote).data)
 

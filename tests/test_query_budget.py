@@ -105,8 +105,8 @@ WRITES = [
     # the customer with its partner, the products, their bands, the commission rates; each
     # product's quote and history (three here); their events at once
     ("post", "/api/v1/offers/", lambda ids: {"customer": ids["customer"]}, 10, 1),
-    # the quote (scoped), locked; state and history
-    ("post", "/api/v1/quotes/{quote}/accept/", lambda ids: {}, 4, 1),
+    # the quote as its partner sees it, locked; state and history
+    ("post", "/api/v1/quotes/{quote}/accept/", lambda ids: {}, 3, 1),
     # the quote as its payer sees it with the policy it renews, the quote locked; state,
     # history; policy, history; charge, history; its two events at once: 10 in all
     ("post", "/api/v1/quotes/{quote}/pay/", lambda ids: {}, 8, 1),
@@ -116,7 +116,7 @@ WRITES = [
     # the policy, locked; state, history; the payments, locked; refund, history; for each
     # charge it repays (here the first and the endorsement's) state, history; endorsements
     ("post", "/api/v1/policies/{quote}/cancel/", lambda ids: {"reason": "other"}, 12, 1),
-    ("post", "/api/v1/quotes/{other}/decline/", lambda ids: {"reason": "no"}, 4, 1),
+    ("post", "/api/v1/quotes/{other}/decline/", lambda ids: {"reason": "no"}, 3, 1),
 ]
 BODY = {"first_name": "Joe", "last_name": "Root", "dob": "30-12-1990"}
 # The events a write tells partners of: their places in the owner's feed, the events (and, for
