@@ -183,11 +183,11 @@ def seed_feed(env) -> None:
 import json
 from django.db import connection
 from customers.models import Partner
-from policies.selectors import policies_for_reading, with_payments_and_endorsements
+from policies.selectors import policies_for_reading, ready_to_render
 from policies.serializers import PolicySerializer
 from myproject.webhooks.models import Event, FeedPosition
 partner = Partner.objects.get(name="Demo Partner")
-policy = with_payments_and_endorsements([policies_for_reading().filter(partner=partner)[0]])[0]
+policy = ready_to_render([policies_for_reading().filter(partner=partner)[0]])[0]
 data = json.dumps(PolicySerializer(policy).data)
 with connection.cursor() as cursor:
     cursor.execute(

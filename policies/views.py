@@ -20,7 +20,7 @@ from .selectors import (
     policies_for_documents,
     policies_for_reading,
     policy_history,
-    with_payments_and_endorsements,
+    ready_to_render,
 )
 from .serializers import (
     CancelInputSerializer,
@@ -71,11 +71,11 @@ class PolicyViewSet(ReplicaListMixin, PartnerScopedMixin, viewsets.ReadOnlyModel
     def get_object(self):
         policy = super().get_object()
         if self.action in ("retrieve", "document"):
-            with_payments_and_endorsements([policy])
+            ready_to_render([policy])
         return policy
 
     def paginate_queryset(self, queryset):
-        return with_payments_and_endorsements(super().paginate_queryset(queryset))
+        return ready_to_render(super().paginate_queryset(queryset))
 
     @extend_schema(
         summary="Read a policy's state history",

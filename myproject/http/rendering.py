@@ -43,6 +43,14 @@ def _own_getter(field):
     return get
 
 
+def _attribute(field) -> str | None:
+    """The one attribute a field reads, when it reads one the ordinary way."""
+    plain = type(field).get_attribute is serializers.Field.get_attribute
+    if plain and field.source != "*" and len(field.source_attrs) == 1:
+        return field.source_attrs[0]
+    return None
+
+
 def _getter(field):
     """A function of the instance giving the field's attribute, as `field.get_attribute`
     does, or `_MISSING` where DRF would skip the field."""
@@ -163,7 +171,7 @@ class OutputSerializer(serializers.Serializer):
         if plan is None:
             prototype = cls()
             plan = tuple(
-                (field.field_name, _getter(field), *_converter(field))
+                (field.field_name, _attribute(field), _getter(field), *_converter(field))
                 for field in prototype._readable_fields
             )
             cls._compiled_plan = plan
@@ -172,12 +180,24 @@ class OutputSerializer(serializers.Serializer):
     @classmethod
     def context_free(cls) -> bool:
         """Whether rendering reads nothing but the object (so a parent may share it)."""
-        return not any(bound for *_, bound in cls._render_plan())
+        return not any(entry[-1] for entry in cls._render_plan())
 
     def to_representation(self, instance):
         rendered = {}
-        for name, get, convert, bound in self._render_plan():
-            value = get(instance)
+        by_key = _MAPPINGS.get(type(instance))
+        if by_key is None:
+            by_key = _MAPPINGS.setdefault(type(instance), isinstance(instance, Mapping))
+        for name, attribute, get, convert, bound in self._render_plan():
+            if attribute is None or by_key:
+                value = get(instance)
+            else:  # the common case, inline: one attribute of an object
+                try:
+                    value = getattr(instance, attribute)
+                except (AttributeError, ObjectDoesNotExist):
+                    value = get(instance)  # its fallback, or DRF's error
+                else:
+                    if isinstance(value, _CALLABLES):
+                        value = value()
             if value is None:
                 rendered[name] = None
             elif value is _MISSING:
