@@ -293,7 +293,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["myproject.http.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["myproject.http.rendering.FastJSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "myproject.http.pagination.KeysetPagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["myproject.http.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "myproject.schema.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "myproject.problems.problem_exception_handler",
     "DATE_FORMAT": "%d-%m-%Y",

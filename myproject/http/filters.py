@@ -4,6 +4,7 @@ import re
 
 import django_filters
 from django import forms
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
 from .fields import DATE_PATTERN, DATE_SCHEMA
@@ -74,3 +75,13 @@ class FilterSet(django_filters.FilterSet):
             self.form.add_error(None, f"`{shown}` is not a parameter of this list.")
             valid = False
         return valid
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which builds no FilterSet (a form and a copy of every filter)
+    for a list asked for with no filter: there is nothing to check or to apply."""
+
+    def filter_queryset(self, request, queryset, view):
+        if set(request.query_params) <= PAGE_PARAMETERS:
+            return queryset
+        return super().filter_queryset(request, queryset, view)

@@ -30,7 +30,8 @@ class KeysetPagination(pagination.CursorPagination):
     def paginate_queryset(self, queryset, request, view=None):
         # A list with filters refuses what it does not take (filters.FilterSet); one without
         # takes nothing but its pages.
-        if DjangoFilterBackend not in getattr(view, "filter_backends", ()):
+        backends = getattr(view, "filter_backends", ())
+        if not any(issubclass(backend, DjangoFilterBackend) for backend in backends):
             unknown = sorted(set(request.query_params) - PAGE_PARAMETERS)
             if unknown:
                 shown = unknown[0][:64]
