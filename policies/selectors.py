@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from customers.access import partner_of
+from myproject.sql import rows_of
 from quotes.models import Quote
 
 from .models import Endorsement, Payment, Policy
@@ -26,13 +27,15 @@ def ready_to_render(policies: list[Policy]) -> list[Policy]:
     it reads now (rendering asks for it three times).
 
     What `prefetch_related` and an annotation would do, without the queryset it builds for
-    every policy and relation, or the SQL each read would compile."""
+    every policy and relation, or the SQL the ORM would compile for each read."""
     ids = [policy.pk for policy in policies]
-    payments, endorsements = defaultdict(list), defaultdict(list)
-    for payment in Payment.objects.filter(policy__in=ids).order_by("id"):
+    payments, endorsements, by_id = defaultdict(list), defaultdict(list), {}
+    for payment in rows_of(Payment, policy_id=ids):
         payments[payment.policy_id].append(payment)
-    changes = Endorsement.objects.filter(policy__in=ids).select_related("payment")
-    for change in changes.order_by("id"):
+        by_id[payment.pk] = payment
+    for change in rows_of(Endorsement, policy_id=ids):
+        if change.payment_id is not None:
+            change.payment = by_id[change.payment_id]  # one of the policy's own
         endorsements[change.policy_id].append(change)
     now = timezone.now()
     for policy in policies:
