@@ -158,12 +158,14 @@ class PartnerScopedMixin:
             return queryset
         return super().filter_queryset(queryset)
 
-    # A read by id comes with the objects `read_related` names, in one statement written
-    # once (myproject.sql.fetch_one), not a queryset built and compiled per request.
+    # A read by id (the actions in `read_by_key`) comes with the objects `read_related`
+    # names, in one statement written once (myproject.sql.fetch_one), not a queryset built
+    # and compiled per request.
+    read_by_key: tuple[str, ...] = ("retrieve",)
     read_related: tuple[str, ...] = ()
 
     def get_object(self):
-        if self.action != "retrieve":
+        if self.action not in self.read_by_key:
             return super().get_object()
         user, where = self.request.user, None
         if not user.is_staff:

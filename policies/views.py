@@ -57,6 +57,7 @@ class PolicyViewSet(ReplicaListMixin, PartnerScopedMixin, viewsets.ReadOnlyModel
     serializer_class = PolicySerializer
     filterset_class = PolicyFilter
     lookup_url_kwarg = "id"  # the policy's primary key is its quote; clients just see an id
+    read_by_key = ("retrieve", "history")
     read_related = ("customer", "product")
 
     def get_queryset(self):
