@@ -306,7 +306,7 @@ def endpoints(env) -> tuple[list, list]:
         },
         {"name": "GET policies/ first page", "path": "/api/v1/policies/", "list": True},
         {
-            "name": "GET policies/?page=2000",
+            "name": "GET policies/?page= half way (2000 at 1M)",
             "path": f"/api/v1/policies/?page={far_page}",
             "list": True,
         },
@@ -343,7 +343,10 @@ def serve(env):
 
 
 def measure(args, env, groups, token, label="") -> list[dict]:
-    """Each endpoint of each group under load, its ratio to the group's first (baseline)."""
+    """Each endpoint of each group under load, its ratio to the group's first (baseline).
+
+    The baseline is loaded first and again last, and the faster of the two counts: on a
+    shared machine a slow moment under the baseline would flatter every ratio after it."""
     base = f"http://127.0.0.1:{args.port}"
     server = serve(env)
     rows = []
@@ -351,12 +354,13 @@ def measure(args, env, groups, token, label="") -> list[dict]:
         wait_until_up(base + "/api/v1/")
         with tempfile.TemporaryDirectory() as workdir:
             for group in groups:
-                baseline = None
-                for endpoint in group:
-                    rows.append(one(args, base, endpoint, token, workdir))
-                    row = rows[-1]
-                    baseline = baseline or row["rps"]
-                    row["ratio"] = row["rps"] / baseline
+                measured = [one(args, base, endpoint, token, workdir) for endpoint in group]
+                again = one(args, base, group[0], token, workdir)
+                baseline = measured[0]
+                if again["rps"] > baseline["rps"]:
+                    measured[0] = baseline = again
+                for row in measured:
+                    row["ratio"] = row["rps"] / baseline["rps"]
                     print(
                         f"{label}{row['name']:<42} {row['status']} {row['rps']:8.0f} req/s"
                         f"  p50 {row['p50']:6.1f}  p95 {row['p95']:6.1f}  p99 {row['p99']:6.1f} ms"
@@ -365,6 +369,7 @@ def measure(args, env, groups, token, label="") -> list[dict]:
                         + (f" (first: {row['first_failure']})" if row["failed"] else ""),
                         flush=True,
                     )
+                rows += measured
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -495,7 +500,8 @@ def write_results(args, rows, sizes, seeded, versions, parts, by_size, pooled) -
         f" ({seeded} to seed). Each endpoint: wrk, 2 threads, {args.connections} connections, "
         f"{args.seconds} s; gunicorn with deploy/gunicorn.conf.py, 4 sync workers; wrk, "
         "gunicorn and PostgreSQL share the machine. Ratio: requests/s over the bare view's (reads) "
-        "or the bare insert's (writes), in the same run. Targets: reads 0.5x, writes 0.35x, "
+        "or the bare insert's (writes), in the same run, each baseline loaded first and last "
+        "and the faster counted. Targets: reads 0.5x, writes 0.35x, "
         f"lists and search p95 under 50 ms with {args.partner_connections} requests in flight, "
         "the most deploy/nginx.conf lets one partner have (at 16, p95 is mostly the time "
         "waiting for one of the 4 workers).",
