@@ -7,12 +7,16 @@ as the ORM would (each value through the same database and field converters), on
 database the router picks, so that replicas and tests behave as with querysets:
 - `fetch_one`: one row by primary key, optionally only if a column has a value (the owner),
   with the rows its foreign keys point to, in one statement;
-- `rows_of`: the rows whose one column is among some values, in primary key order.
+- `rows_of`: the rows whose one column is among some values, in primary key order;
+- `prepared`: any queryset of `values_list` rows, compiled once and run with new values.
 """
 
+import inspect
+from collections.abc import Callable
 from functools import cache
 
 from django.db import connections, models, router
+from django.db.models import QuerySet
 
 
 def _columns(model, alias: str, table: str) -> tuple[list[str], list[tuple]]:
@@ -111,3 +115,60 @@ def rows_of(model, **by_column) -> list[models.Model]:
     alias = router.db_for_read(model)
     statement = _rows_statement(model, column, len(values), alias)
     return list(model.objects.db_manager(alias).raw(statement, list(values)))
+
+
+# Stand-ins for a prepared queryset's arguments while it is compiled: integers no id takes.
+_MARKERS = tuple(-7_305_019_000 - n for n in range(8))
+
+
+class prepared:
+    """A `values_list` queryset compiled once per database and run again with other values.
+
+    `build` takes the values as arguments and returns the queryset; each must reach the SQL
+    unchanged as one parameter (an id, say), since it is found there by value:
+
+        HISTORY = prepared(lambda pk: Thing.history.filter(id=pk).values_list("state"))
+        HISTORY(7)  # [("active",), ...], each value through the field's converters
+    """
+
+    def __init__(self, build: Callable[..., QuerySet]):
+        self.build = build
+        self.arity = len(inspect.signature(build).parameters)
+        self.model = build(*_MARKERS[: self.arity]).model
+        self._compiled = {}
+
+    def _compile(self, alias: str):
+        markers = _MARKERS[: self.arity]
+        compiler = self.build(*markers).query.get_compiler(alias)
+        sql, params = compiler.as_sql()
+        slots = [markers.index(p) if isinstance(p, int) and p in markers else None for p in params]
+        if sorted(slot for slot in slots if slot is not None) != list(range(self.arity)):
+            raise ValueError("each argument must reach the SQL unchanged, once")
+        columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+        converters = tuple(compiler.get_converters(columns).items())
+        self._compiled[alias] = compiled = (sql, tuple(params), tuple(slots), converters)
+        return compiled
+
+    def __call__(self, *values) -> list[tuple]:
+        alias = router.db_for_read(self.model)
+        sql, params, slots, converters = self._compiled.get(alias) or self._compile(alias)
+        arguments = [
+            param if slot is None else values[slot]
+            for param, slot in zip(params, slots, strict=True)
+        ]
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, arguments)
+            rows = cursor.fetchall()
+        if not converters:
+            return [tuple(row) for row in rows]
+        converted = []
+        for row in rows:
+            row = list(row)
+            for position, (functions, expression) in converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            converted.append(tuple(row))
+        return converted

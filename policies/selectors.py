@@ -6,8 +6,7 @@ from collections import defaultdict
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from customers.access import partner_of
-from myproject.sql import rows_of
+from myproject.sql import prepared, rows_of
 from quotes.models import Quote
 
 from .models import Endorsement, Payment, Policy
@@ -49,71 +48,69 @@ def policies_for_documents() -> QuerySet:
     return policies_for_reading().select_related("partner")
 
 
-# What a history entry shows, and who made the change (the fewer columns, the less SQL to
-# build for a read that runs two such queries).
-HISTORY_COLUMNS = (
-    "history_id",
+# What a history entry shows, and who made the change.
+HISTORY_VALUES = (
     "history_date",
     "history_change_reason",
     "state",
+    "history_user_id",
     "history_user__username",
-    "history_user__is_staff",
-    "history_user__is_active",
     "history_user__partner__name",
 )
 
+# The contract's records oldest first, each compiled once (a history read ran two querysets,
+# and building their SQL cost more than running it): the quote's, without its own `paid`
+# state, which the policy's `active` entry stands for; then the policy's, with its cover.
+_QUOTE_RECORDS = prepared(
+    lambda quote_id: (
+        Quote.history.filter(id=quote_id)
+        .exclude(state=Quote.State.PAID)
+        .order_by("history_date", "history_id")
+        .values_list(*HISTORY_VALUES)
+    )
+)
+_POLICY_RECORDS = prepared(
+    lambda policy_id: (
+        Policy.history.filter(quote_id=policy_id)
+        .order_by("history_date", "history_id")
+        .values_list(*HISTORY_VALUES, "cover")
+    )
+)
 
-def actor_name(user, *, viewer) -> str | None:
-    """The partner's name for a partner's user; for the insurer's staff, the username to
-    other staff and just `staff` to partners."""
-    if user is None:
-        return None
-    partner = partner_of(user)
-    if partner is not None:
-        return partner.name
-    return user.get_username() if viewer.is_staff else "staff"
 
-
-def _entry(record, *, viewer, state: str) -> dict:
-    return {
-        "state": state,
-        "at": record.history_date,
-        "by": actor_name(record.history_user, viewer=viewer),
-        "reason": record.history_change_reason or None,
-    }
+def _entry(record: tuple, *, viewer, state: str) -> dict:
+    at, reason, _, user_id, username, partner_name = record[:6]
+    if user_id is None:
+        by = None  # a scheduled job
+    elif partner_name is not None:
+        by = partner_name
+    else:
+        by = username if viewer.is_staff else "staff"
+    return {"state": state, "at": at, "by": by, "reason": reason or None}
 
 
 def policy_history(policy: Policy, *, viewer) -> list[dict]:
     """The contract's states oldest first: the quote's, then the policy's.
 
     The quote's own `paid` state is left out: the policy's `active` entry stands for it.
-    A change of cover shows as `endorsed`. Other consecutive entries in the same state (edits
-    that changed no state) are collapsed.
+    A change of cover shows as `endorsed` (the policy itself stays active). Each entry names
+    who made it: the partner's name for a partner's user; for the insurer's staff, the
+    username to other staff and just `staff` to partners; null for a scheduled job.
+    Other consecutive entries in the same state (edits that changed no state) are collapsed.
     """
-    quote_records = (
-        Quote.history.filter(id=policy.pk)
-        .exclude(state=Quote.State.PAID)
-        .select_related("history_user__partner")
-        .only(*HISTORY_COLUMNS)
-        .order_by("history_date", "history_id")
-    )
-    policy_records = (
-        policy.history.select_related("history_user__partner")
-        .only(*HISTORY_COLUMNS, "cover")
-        .order_by("history_date", "history_id")
-    )
     entries: list[dict] = []
-    for record in quote_records:
-        if not entries or entries[-1]["state"] != record.state:
-            entries.append(_entry(record, viewer=viewer, state=record.state))
+    for record in _QUOTE_RECORDS(policy.pk):
+        if not entries or entries[-1]["state"] != record[2]:
+            entries.append(_entry(record, viewer=viewer, state=record[2]))
     state = entries[-1]["state"] if entries else None
     cover = None
-    for record in policy_records:
-        if cover is not None and record.cover != cover:
+    for record in _POLICY_RECORDS(policy.pk):
+        record_state, record_cover = record[2], record[6]
+        if cover is not None and record_cover != cover:
             entries.append(_entry(record, viewer=viewer, state=ENDORSED))
-        elif record.state != state:
-            entries.append(_entry(record, viewer=viewer, state=record.state))
-        state, cover = record.state, record.cover
+        elif record_state != state:
+            entries.append(_entry(record, viewer=viewer, state=record_state))
+        state, cover = record_state, record_cover
     return entries
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from myproject.sql import fetch_one, rows_of
+from myproject.sql import fetch_one, prepared, rows_of
 from myproject.webhooks.models import Attempt, Delivery, Event, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +75,38 @@ def test_rows_of_gives_the_orm_rows_in_key_order(deliveries):
     assert [values(a) for a in found] == [values(a) for a in expected]
     assert len(found) == 2
     assert rows_of(Attempt, delivery_id=[]) == []
+
+
+# Compiled at import, as the project's own prepared reads are: no database is touched.
+ATTEMPTS = prepared(
+    lambda endpoint_id, after: (
+        Attempt.objects.filter(
+            delivery__endpoint_id=endpoint_id, delivery__event__position__gt=after
+        )
+        .order_by("-id")
+        .values_list("at", "status_code", "delivery__event__data", "delivery__next_try_at")
+    )
+)
+
+
+def test_a_prepared_read_gives_the_rows_the_orm_gives_for_any_values(deliveries):
+    endpoint_id = deliveries[0].endpoint_id
+    for after in (0, 1, 3):
+        with CaptureQueriesContext(connection) as captured:
+            rows = ATTEMPTS(endpoint_id, after)
+        expected = list(ATTEMPTS.build(endpoint_id, after))
+        assert rows == expected
+        assert len(captured.captured_queries) == 1
+    assert len(ATTEMPTS(endpoint_id, 1)) == 2
+    at, status, data, next_try = ATTEMPTS(endpoint_id, 2)[0]
+    assert isinstance(at, dt.datetime) and at.tzinfo is not None
+    assert (status, data) == (500, {"n": 2, "é": [1.5, None]})
+    assert isinstance(next_try, dt.datetime)
+    assert ATTEMPTS(endpoint_id + 1, 0) == []
+
+
+def test_a_prepared_read_refuses_an_argument_it_cannot_find_in_its_sql():
+    with pytest.raises(ValueError, match="unchanged"):
+        prepared(lambda n: Event.objects.filter(position__gt=n + 1).values_list("pk"))(1)
+    with pytest.raises(ValueError, match="unchanged"):
+        prepared(lambda n: Event.objects.filter(position=n, owner_id=n).values_list("pk"))(1)
