@@ -158,11 +158,10 @@ class PartnerScopedMixin:
             return queryset
         return super().filter_queryset(queryset)
 
-    # A read by id (the actions in `read_by_key`) comes with the objects `read_related`
-    # names, in one statement written once (myproject.sql.fetch_one), not a queryset built
-    # and compiled per request.
-    read_by_key: tuple[str, ...] = ("retrieve",)
-    read_related: tuple[str, ...] = ()
+    # A read by id for the actions `read_by_key` names comes with the objects it lists for
+    # the action, in one statement written once (myproject.sql.fetch_one), not a queryset
+    # built and compiled per request.
+    read_by_key: dict[str, tuple[str, ...]] = {"retrieve": ()}
 
     def get_object(self):
         if self.action not in self.read_by_key:
@@ -174,7 +173,8 @@ class PartnerScopedMixin:
                 raise Http404
             where = {f"{self.partner_path}_id": partner.pk}
         pk = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
-        found = fetch_one(self.queryset.model, pk, related=self.read_related, where=where)
+        related = self.read_by_key[self.action]
+        found = fetch_one(self.queryset.model, pk, related=related, where=where)
         if found is None:
             raise Http404
         self.check_object_permissions(self.request, found)

@@ -133,20 +133,20 @@ class CancellationPreview:
 
 def policy_cancel_preview(
     *,
-    policy_id: int,
+    policy: Policy,
     effective_date: dt.date | None = None,
     by: Actor = None,
     now: dt.datetime | None = None,
 ) -> CancellationPreview:
     """What `policy_cancel` would refund on `effective_date` if asked now, changing nothing;
-    refused exactly where the cancellation would be (a note aside)."""
+    refused exactly where the cancellation would be (a note aside). The policy as read, with
+    its product (and its payments and endorsements, if attached)."""
     now = now or timezone.now()
-    policy = Policy.objects.select_related("product").get(pk=policy_id)
     effective = _check_cancellable(policy, effective_date, by=by, now=now)
     refund = payments.cancellation_refund(
         policy,
-        payments=list(policy.payments.all()),
-        endorsements=list(policy.endorsements.all()),
+        payments=list(policy.payment_rows),
+        endorsements=list(policy.endorsement_rows),
         effective=effective,
         now=now,
     )
@@ -333,15 +333,15 @@ class EndorsementPreview:
 
 def policy_endorse_preview(
     *,
-    policy_id: int,
+    policy: Policy,
     cover: Decimal,
     effective_date: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> EndorsementPreview:
-    """What `policy_endorse` would charge or refund, changing nothing."""
+    """What `policy_endorse` would charge or refund, changing nothing. The policy as read,
+    with its product and quote (and its payments and endorsements, if attached)."""
     now = now or timezone.now()
-    policy = Policy.objects.select_related("product", "quote").get(pk=policy_id)
-    return _price_endorsement(policy, list(policy.payments.all()), cover, effective_date, now)
+    return _price_endorsement(policy, list(policy.payment_rows), cover, effective_date, now)
 
 
 @transaction.atomic
@@ -418,7 +418,7 @@ def _price_endorsement(
     if effective < today:
         raise ValidationError({"effective_date": "A change of cover cannot start before today."})
     # Changes follow one another: each prices the cover in effect just before it.
-    last = max((e.effective_date for e in policy.endorsements.all()), default=None)
+    last = max((e.effective_date for e in policy.endorsement_rows), default=None)
     if last is not None and effective < last:
         raise ValidationError(
             {

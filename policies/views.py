@@ -17,7 +17,6 @@ from .documents import policy_document
 from .filters import PolicyFilter
 from .models import Policy
 from .selectors import (
-    policies_for_documents,
     policies_for_reading,
     policy_history,
     ready_to_render,
@@ -57,14 +56,20 @@ class PolicyViewSet(ReplicaListMixin, PartnerScopedMixin, viewsets.ReadOnlyModel
     serializer_class = PolicySerializer
     filterset_class = PolicyFilter
     lookup_url_kwarg = "id"  # the policy's primary key is its quote; clients just see an id
-    read_by_key = ("retrieve", "history")
-    read_related = ("customer", "product")
+    # What each read by id uses besides the policy; those that render it or price from its
+    # payments get them attached too (`ready_to_render`).
+    read_by_key = {
+        "retrieve": ("customer", "product"),
+        "history": (),
+        "document": ("customer", "product", "partner"),
+        "cancel_preview": ("product",),
+        "endorse_preview": ("product", "quote"),
+    }
+    read_ready = ("retrieve", "document", "cancel_preview", "endorse_preview")
 
     def get_queryset(self):
-        # Lists and reads render policies; the other actions only find one, for its id.
-        if self.action == "document":
-            queryset = policies_for_documents()
-        elif self.action in ("list", "retrieve"):
+        # Lists render policies; the other actions only find one, for its id.
+        if self.action == "list":
             queryset = policies_for_reading()
         else:
             queryset = Policy.objects.all()
@@ -72,7 +77,7 @@ class PolicyViewSet(ReplicaListMixin, PartnerScopedMixin, viewsets.ReadOnlyModel
 
     def get_object(self):
         policy = super().get_object()
-        if self.action in ("retrieve", "document"):
+        if self.action in self.read_ready:
             ready_to_render([policy])
         return policy
 
@@ -190,7 +195,7 @@ class PolicyViewSet(ReplicaListMixin, PartnerScopedMixin, viewsets.ReadOnlyModel
         params = CancellationPreviewInputSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         quote = services.policy_cancel_preview(
-            policy_id=policy.pk, **params.validated_data, by=acting_user(request)
+            policy=policy, **params.validated_data, by=acting_user(request)
         )
         return Response(CancellationPreviewSerializer(quote).data)
 
@@ -247,7 +252,7 @@ class PolicyViewSet(ReplicaListMixin, PartnerScopedMixin, viewsets.ReadOnlyModel
         policy = self.get_object()
         params = EndorseInputSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        quote = services.policy_endorse_preview(policy_id=policy.pk, **params.validated_data)
+        quote = services.policy_endorse_preview(policy=policy, **params.validated_data)
         return Response(EndorsementPreviewSerializer(quote).data)
 
     @extend_schema(

@@ -60,7 +60,7 @@ class QuoteViewSet(
     # Each quote's current state is computed as it is rendered (Stateful.current_state): an
     # annotation would cost every read its SQL compiled, for the same answer.
     queryset = Quote.objects.select_related("product").order_by("id")
-    read_related = ("product",)
+    read_by_key = {"retrieve": ("product",)}
     serializer_class = QuoteSerializer
     filterset_class = QuoteFilter
 
