@@ -12,7 +12,7 @@ The premium, what the customer pays, is the sum of the rounded net premium, tax 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 # ISO 4217 currencies whose minor unit is not the usual cent; everything else has two places.
 MINOR_UNIT_EXCEPTIONS = {
@@ -93,4 +93,52 @@ def premium_parts(
         tax=to_minor_unit(net * tax_rate / PERCENT, currency),
         fees=to_minor_unit(policy_fee, currency),
         commission=to_minor_unit(net * commission_rate / PERCENT, currency),
+    )
+
+
+# How many instalments each way of paying takes in a year.
+PLAN_INSTALMENTS = {"annual": 1, "quarterly": 4, "monthly": 12}
+
+
+@dataclass(frozen=True)
+class InstalmentPlan:
+    """A year's premium paid in `count` instalments: each later one is `later`, the first is
+    `first` (the later ones rounded down, the remainder in the first), so that they add up
+    to `total` exactly, part by part. Each carries its share of the premium's parts and the
+    instalment fee (in its fees)."""
+
+    plan: str
+    count: int
+    first: PremiumParts
+    later: PremiumParts
+    total: PremiumParts
+
+    def instalments(self) -> list[PremiumParts]:
+        return [self.first] + [self.later] * (self.count - 1)
+
+
+def instalment_plan(
+    annual: PremiumParts, *, plan: str, instalment_fee: Decimal, currency: str
+) -> InstalmentPlan:
+    """`annual` spread over the plan's instalments, with `instalment_fee` added to each but
+    a single (annual) payment."""
+    count = PLAN_INSTALMENTS[plan]
+    fee = to_minor_unit(instalment_fee, currency) if count > 1 else Decimal(0)
+    unit = minor_unit(currency)
+
+    def later(amount: Decimal) -> Decimal:
+        return (amount / count).quantize(unit, ROUND_DOWN)
+
+    parts = ("net_premium", "tax", "fees", "commission")
+    each = {part: later(getattr(annual, part)) for part in parts}
+    first = {part: getattr(annual, part) - each[part] * (count - 1) for part in parts}
+    each["fees"] += fee
+    first["fees"] += fee
+    fees = annual.fees + fee * count
+    return InstalmentPlan(
+        plan=plan,
+        count=count,
+        first=PremiumParts(**first),
+        later=PremiumParts(**each),
+        total=PremiumParts(annual.net_premium, annual.tax, fees, annual.commission),
     )

@@ -2,8 +2,20 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from quotes.pricing import Band, age_on, band_for_age, minor_unit, premium_parts, to_minor_unit
+from quotes.pricing import (
+    PLAN_INSTALMENTS,
+    Band,
+    PremiumParts,
+    age_on,
+    band_for_age,
+    instalment_plan,
+    minor_unit,
+    premium_parts,
+    to_minor_unit,
+)
 
 PERSONAL_ACCIDENT = [
     Band(18, 29, Decimal("1.60")),
@@ -146,3 +158,68 @@ def test_parts_are_at_the_currency_minor_unit():
 
 def test_a_negative_amount_rounding_to_nothing_is_zero_not_minus_zero():
     assert str(to_minor_unit(Decimal("-0.004"), "AED")) == "0.00"
+
+
+PARTS = ("net_premium", "tax", "fees", "commission")
+
+
+@given(
+    cover=st.decimals(min_value=1000, max_value=5_000_000, places=2),
+    rate=st.decimals(min_value=Decimal("0.5"), max_value=Decimal("12"), places=4),
+    tax_rate=st.sampled_from([Decimal(0), Decimal(5), Decimal("12.5")]),
+    policy_fee=st.sampled_from([Decimal(0), Decimal("25.00"), Decimal("10.01")]),
+    commission_rate=st.sampled_from([Decimal(0), Decimal(10), Decimal("17.5")]),
+    instalment_fee=st.sampled_from([Decimal(0), Decimal("1.50"), Decimal("2.99")]),
+    plan=st.sampled_from(sorted(PLAN_INSTALMENTS)),
+    currency=st.sampled_from(["AED", "JPY", "KWD"]),
+)
+def test_instalments_add_up_to_the_total_part_by_part(
+    cover, rate, tax_rate, policy_fee, commission_rate, instalment_fee, plan, currency
+):
+    annual = premium_parts(
+        cover=cover,
+        rate_per_mille=rate,
+        minimum_premium=Decimal(50),
+        tax_rate=tax_rate,
+        policy_fee=policy_fee,
+        commission_rate=commission_rate,
+        currency=currency,
+    )
+
+    spread = instalment_plan(annual, plan=plan, instalment_fee=instalment_fee, currency=currency)
+
+    instalments = spread.instalments()
+    assert len(instalments) == spread.count == PLAN_INSTALMENTS[plan]
+    for part in PARTS:
+        assert sum(getattr(i, part) for i in instalments) == getattr(spread.total, part)
+        assert getattr(spread.first, part) >= getattr(spread.later, part) >= 0
+        for instalment in instalments:
+            amount = getattr(instalment, part)
+            assert amount == to_minor_unit(amount, currency)  # whole minor units
+    count = PLAN_INSTALMENTS[plan]
+    fee_each = to_minor_unit(instalment_fee, currency) if count > 1 else 0
+    assert spread.total.fees == annual.fees + fee_each * count
+    assert spread.total.premium == sum(i.premium for i in instalments)
+    assert (spread.total.net_premium, spread.total.tax) == (annual.net_premium, annual.tax)
+
+
+def test_a_monthly_plan_puts_the_rounding_remainder_in_the_first_instalment():
+    annual = PremiumParts(Decimal("1000.00"), Decimal("50.00"), Decimal("25.00"), Decimal("100"))
+
+    spread = instalment_plan(annual, plan="monthly", instalment_fee=Decimal("2"), currency="AED")
+
+    assert spread.later == PremiumParts(
+        Decimal("83.33"), Decimal("4.16"), Decimal("4.08"), Decimal("8.33")
+    )
+    assert spread.first == PremiumParts(
+        Decimal("83.37"), Decimal("4.24"), Decimal("4.12"), Decimal("8.37")
+    )
+    assert spread.total.premium == Decimal("1099.00")  # 1075.00 and twelve fees of 2.00
+
+
+def test_an_annual_plan_is_the_premium_as_it_is_without_a_fee():
+    annual = PremiumParts(Decimal("145.00"), Decimal("7.25"), Decimal("0"), Decimal("14.50"))
+
+    spread = instalment_plan(annual, plan="annual", instalment_fee=Decimal("2"), currency="AED")
+
+    assert spread.instalments() == [annual] and spread.total == annual
