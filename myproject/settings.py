@@ -407,6 +407,7 @@ SPECTACULAR_SETTINGS = {
         "CancellationReasonEnum": "policies.models.CancellationReason",
         "PaymentStatusEnum": "policies.models.Payment.Status",
         "OfferUnavailableCodeEnum": "quotes.models.UNAVAILABLE_CODES",
+        "PaymentPlanEnum": "quotes.pricing.PLANS",
     },
 }
 

@@ -10,10 +10,7 @@ from myproject.http.fields import (
     UTCDateTimeField,
 )
 from myproject.http.rendering import OutputSerializer
-from quotes.serializers import (
-    money_input,
-    money_output,
-)
+from quotes.serializers import PartsSerializer, money_input, money_output
 
 from .models import CancellationReason, Payment, Policy
 
@@ -197,14 +194,6 @@ class CancellationPreviewInputSerializer(StrictInputSerializer):
     effective_date = StrictDateField(
         required=False, help_text="The first day without cover (today by default)."
     )
-
-
-class PartsSerializer(OutputSerializer):
-    premium = money_output(help_text="net_premium + tax + fees.")
-    net_premium = money_output()
-    tax = money_output()
-    fees = money_output()
-    commission = money_output()
 
 
 class EndorsementPreviewSerializer(OutputSerializer):

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
@@ -6,6 +7,7 @@ from myproject.admin import StaffHistoryAdmin, run_action, shows_money, with_cur
 
 from . import services
 from .models import PART_NAMES, AgeBand, Commission, Product, Quote
+from .pricing import PLAN_INSTALMENTS
 
 # The money a priced row carries, shown with its currency in admin.
 MONEY_FIELDS = ("cover", "premium", "amount", *PART_NAMES)
@@ -59,6 +61,22 @@ class CommissionInline(admin.TabularInline):
     extra = 0
 
 
+class PaymentPlansField(forms.TypedMultipleChoiceField):
+    """The plans a product allows as boxes to tick, kept in the order they are offered."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=[(plan, plan.capitalize()) for plan in PLAN_INSTALMENTS],
+            widget=forms.CheckboxSelectMultiple,
+            help_text=kwargs.get("help_text", ""),
+            required=True,
+        )
+
+    def clean(self, value):
+        chosen = super().clean(value)
+        return [plan for plan in PLAN_INSTALMENTS if plan in chosen]
+
+
 @admin.register(Product)
 @shows_money("policy_fee", "minimum_premium")
 class ProductAdmin(StaffHistoryAdmin):
@@ -71,6 +89,11 @@ class ProductAdmin(StaffHistoryAdmin):
     search_fields = ("code", "name")
     inlines = [AgeBandInline, CommissionInline]
     readonly_fields = ("created_at", "updated_at")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "payment_plans":
+            return PaymentPlansField(help_text=db_field.help_text)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Quote)

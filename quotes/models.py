@@ -1,6 +1,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q, Value
@@ -9,12 +10,34 @@ from myproject.history import tracked
 from myproject.lifecycle import LifecycleQuerySet, Stateful
 from myproject.problems import Conflict
 
+from .pricing import PLAN_INSTALMENTS, InstalmentPlan, PremiumParts, instalment_plan
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(0)]
 # A percentage, as "5.00" for 5 %.
 PERCENT = {"max_digits": 5, "decimal_places": 2}
 PERCENTAGE = [MinValueValidator(0), MaxValueValidator(100)]
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code.")
+
+
+def annual_only() -> list[str]:
+    return ["annual"]
+
+
+def validate_payment_plans(value) -> None:
+    """A list of known plans, each once, annual among them (what a quote is paid by unless
+    the payer chooses another)."""
+    if not isinstance(value, list) or not all(isinstance(plan, str) for plan in value):
+        raise ValidationError('A list of plans, as ["annual", "monthly"].')
+    unknown = sorted(set(value) - set(PLAN_INSTALMENTS))
+    if unknown:
+        raise ValidationError(
+            f"Unknown plan {', '.join(unknown)}; the plans are {', '.join(PLAN_INSTALMENTS)}."
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError("Each plan once.")
+    if "annual" not in value:
+        raise ValidationError("Every product can be paid annually: keep annual.")
 
 
 class ProductQuerySet(models.QuerySet):
@@ -45,6 +68,17 @@ class Product(models.Model):
     )
     policy_fee = models.DecimalField(
         **MONEY, default=0, validators=NON_NEGATIVE, help_text="Charged once per policy."
+    )
+    payment_plans = models.JSONField(
+        default=annual_only,
+        validators=[validate_payment_plans],
+        help_text="How a customer may pay: annual, and any of quarterly and monthly.",
+    )
+    instalment_fee = models.DecimalField(
+        **MONEY,
+        default=0,
+        validators=NON_NEGATIVE,
+        help_text="Added to each instalment of a quarterly or monthly plan.",
     )
     quote_validity_days = models.PositiveSmallIntegerField(default=30)
     cooling_off_days = models.PositiveSmallIntegerField(
@@ -78,6 +112,16 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def plans_for(self, annual: PremiumParts) -> list[InstalmentPlan]:
+        """A year's premium `annual` paid by each plan the product allows, annual first."""
+        return [
+            instalment_plan(
+                annual, plan=plan, instalment_fee=self.instalment_fee, currency=self.currency
+            )
+            for plan in PLAN_INSTALMENTS
+            if plan in self.payment_plans
+        ]
 
 
 class AgeBand(models.Model):
@@ -267,6 +311,11 @@ class Quote(PricedParts, Stateful):
     @property
     def label(self) -> str:
         return f"Quote {self.pk}"
+
+    @property
+    def instalment_plans(self) -> list[InstalmentPlan]:
+        """What paying this quote by each plan its product allows comes to."""
+        return self.product.plans_for(PremiumParts.of(self))
 
     @classmethod
     def timed_states(cls, now: dt.datetime) -> list[tuple[str, Q]]:

@@ -98,6 +98,7 @@ def premium_parts(
 
 # How many instalments each way of paying takes in a year.
 PLAN_INSTALMENTS = {"annual": 1, "quarterly": 4, "monthly": 12}
+PLANS = tuple(PLAN_INSTALMENTS)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from myproject.http.fields import (
 from myproject.http.rendering import OutputSerializer
 
 from .models import UNAVAILABLE_CODES, Product, Quote
+from .pricing import PLANS
 
 
 def money_input(**kwargs) -> MoneyField:
@@ -54,8 +55,41 @@ class ProductSerializer(OutputSerializer):
         help_text='Tax on the net premium, percent ("5.00" for 5 %).',
     )
     policy_fee = money_output(help_text="Charged once per policy.")
+    payment_plans = serializers.ListField(
+        child=serializers.ChoiceField(choices=PLANS),
+        read_only=True,
+        help_text="How a customer may pay: `annual`, and any of `quarterly` and `monthly`.",
+    )
+    instalment_fee = money_output(help_text="Added to each quarterly or monthly instalment.")
     quote_validity_days = serializers.IntegerField(read_only=True)
     bands = AgeBandSerializer(many=True, read_only=True)
+
+
+class PartsSerializer(OutputSerializer):
+    premium = money_output(help_text="net_premium + tax + fees.")
+    net_premium = money_output()
+    tax = money_output()
+    fees = money_output()
+    commission = money_output()
+
+
+class InstalmentPlanSerializer(OutputSerializer):
+    plan = serializers.ChoiceField(choices=PLANS, read_only=True)
+    instalments = serializers.IntegerField(
+        source="count", read_only=True, help_text="How many payments a year: 1, 4 or 12."
+    )
+    first_instalment = PartsSerializer(
+        source="first",
+        read_only=True,
+        help_text="Paid when the quote is paid; it carries the rounding remainder.",
+    )
+    later_instalments = PartsSerializer(
+        source="later", read_only=True, help_text="Each of the others (as the first if none)."
+    )
+    total = PartsSerializer(
+        read_only=True,
+        help_text="The instalments added up, part by part: the premium, plus the instalment fees.",
+    )
 
 
 class QuoteSerializer(OutputSerializer):
@@ -74,6 +108,11 @@ class QuoteSerializer(OutputSerializer):
     currency = serializers.CharField(read_only=True)
     age_band = serializers.CharField(read_only=True)
     rated_age = serializers.IntegerField(read_only=True)
+    instalment_plans = InstalmentPlanSerializer(
+        many=True,
+        read_only=True,
+        help_text="What the premium comes to by each plan the product allows, annual first.",
+    )
     valid_until = UTCDateTimeField()
     state = serializers.ChoiceField(
         source="current_state",
