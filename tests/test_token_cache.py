@@ -81,9 +81,7 @@ def test_a_token_revoked_on_another_node_is_refused_here_at_once(partner, settin
     admin does, deleting it); this one refuses it on its very next request."""
     url = "redis://127.0.0.1:6379/13"
     redis.Redis.from_url(url).flushdb()
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-    }
+    settings.CACHES = {"default": {"BACKEND": "myproject.cache.RedisCache", "LOCATION": url}}
     token = partner_token(partner)
     client = client_with_token(token)
     assert client.get("/api/v1/customers/").status_code == 200  # cached in Redis
