@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -73,7 +73,9 @@ class PartsSerializer(OutputSerializer):
     commission = money_output()
 
 
-class InstalmentPlanSerializer(OutputSerializer):
+class InstalmentPlanSerializer(serializers.Serializer):
+    """A plan's shape, for the schema and as the reference InstalmentPlansField renders."""
+
     plan = serializers.ChoiceField(choices=PLANS, read_only=True)
     instalments = serializers.IntegerField(
         source="count", read_only=True, help_text="How many payments a year: 1, 4 or 12."
@@ -92,6 +94,39 @@ class InstalmentPlanSerializer(OutputSerializer):
     )
 
 
+_PARTS = ("premium", "net_premium", "tax", "fees", "commission")
+_CENT = Decimal("0.01")
+
+
+def _amounts(parts) -> dict:
+    # As MoneyField renders a Decimal (two places, DRF's half-even), without its context copy.
+    return {
+        name: format(getattr(parts, name).quantize(_CENT, ROUND_HALF_EVEN), "f") for name in _PARTS
+    }
+
+
+@extend_schema_field(InstalmentPlanSerializer(many=True))
+class InstalmentPlansField(serializers.Field):
+    """A quote's plans as InstalmentPlanSerializer renders them, by a plain function: a page
+    of 20 quotes holds 60 plans of 15 amounts, and field-by-field rendering made a list of
+    quotes a third slower (tests/test_fast_rendering.py compares the two)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, plans):
+        return [
+            {
+                "plan": plan.plan,
+                "instalments": plan.count,
+                "first_instalment": _amounts(plan.first),
+                "later_instalments": _amounts(plan.later),
+                "total": _amounts(plan.total),
+            }
+            for plan in plans
+        ]
+
+
 class QuoteSerializer(OutputSerializer):
     id = serializers.IntegerField(read_only=True)
     customer = serializers.IntegerField(source="customer_id", read_only=True)
@@ -108,9 +143,7 @@ class QuoteSerializer(OutputSerializer):
     currency = serializers.CharField(read_only=True)
     age_band = serializers.CharField(read_only=True)
     rated_age = serializers.IntegerField(read_only=True)
-    instalment_plans = InstalmentPlanSerializer(
-        many=True,
-        read_only=True,
+    instalment_plans = InstalmentPlansField(
         help_text="What the premium comes to by each plan the product allows, annual first.",
     )
     valid_until = UTCDateTimeField()

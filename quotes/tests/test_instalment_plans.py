@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from customers.tests.factories import CustomerFactory
 from quotes.models import Product, validate_payment_plans
 from quotes.pricing import PLAN_INSTALMENTS
+from quotes.serializers import InstalmentPlanSerializer, InstalmentPlansField
 from tests.helpers import born_years_ago
 
 from .test_admin import band_form
@@ -163,3 +164,18 @@ def test_staff_tick_a_products_plans_in_admin_and_get_them_in_order(
     assert refused.status_code == 200
     assert "keep annual" in refused.content.decode()
     assert not Product.objects.filter(code="pa-none").exists()
+
+
+@pytest.mark.parametrize("currency", ["AED", "KWD", "JPY"])  # two, three and no places
+def test_plans_render_by_function_exactly_as_their_serializer_does(quote, currency):
+    product = quote.product
+    product.currency, product.instalment_fee = currency, Decimal("1.35")
+    quote.net_premium, quote.tax = Decimal("61.733"), Decimal("3.087")  # as KWD has them
+    quote.commission = Decimal("6.17")
+
+    plans = quote.instalment_plans
+
+    assert len(plans) == 3
+    assert InstalmentPlansField().to_representation(plans) == (
+        InstalmentPlanSerializer(plans, many=True).data
+    )
