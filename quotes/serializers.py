@@ -108,8 +108,8 @@ def _amounts(parts) -> dict:
 @extend_schema_field(InstalmentPlanSerializer(many=True))
 class InstalmentPlansField(serializers.Field):
     """A quote's plans as InstalmentPlanSerializer renders them, by a plain function: a page
-    of 20 quotes holds 60 plans of 15 amounts, and field-by-field rendering made a list of
-    quotes a third slower (tests/test_fast_rendering.py compares the two)."""
+    of 20 quotes holds 60 plans of 15 amounts, and rendering them field by field took three
+    times as long (quotes/tests/test_instalment_plans.py compares the two)."""
 
     def __init__(self, **kwargs):
         super().__init__(read_only=True, **kwargs)
