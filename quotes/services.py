@@ -16,20 +16,50 @@ from customers.access import visible_to
 from customers.models import Customer, Partner
 from myproject.lifecycle import check_transition, transition
 from myproject.problems import Conflict
+from myproject.sql import prepared
 from myproject.webhooks import outbox
 
 from . import pricing
 from .events import quote_event
-from .models import Commission, Product, Quote
+from .models import AgeBand, Commission, Product, Quote
 
 Actor = AbstractBaseUser | None
 
 
+# The two reads every pricing makes, compiled once (myproject.sql.prepared): building their
+# querysets cost more than running them.
+_BANDS = prepared(
+    lambda product_id: (
+        AgeBand.objects.filter(product_id=product_id)
+        .order_by("min_age")
+        .values_list("min_age", "max_age", "rate_per_mille")
+    )
+)
+_COMMISSION_RATE = prepared(
+    lambda partner_id, product_id: (
+        Partner.objects.filter(pk=partner_id)
+        .annotate(
+            rate=Coalesce(
+                Subquery(
+                    Commission.objects.filter(partner=OuterRef("pk"), product=product_id).values(
+                        "rate"
+                    )[:1]
+                ),
+                "commission_rate",
+            )
+        )
+        .values_list("rate")
+    )
+)
+
+
 def product_bands(product: Product) -> list[pricing.Band]:
-    return [
-        pricing.Band(band.min_age, band.max_age, band.rate_per_mille)
-        for band in product.bands.all()
-    ]
+    """The product's age bands, youngest first (as prefetched, if they were)."""
+    if "bands" in getattr(product, "_prefetched_objects_cache", {}):
+        rows = [(band.min_age, band.max_age, band.rate_per_mille) for band in product.bands.all()]
+    else:
+        rows = _BANDS(product.pk)
+    return [pricing.Band(*row) for row in sorted(rows)]
 
 
 def check_cover(product: Product, cover: Decimal) -> None:
@@ -57,7 +87,8 @@ def commission_rates(*, partner_id: int, products: list[Product]) -> dict[int, D
 def commission_rate(*, partner_id: int, product: Product) -> Decimal:
     """The partner's commission on the product, percent: its rate for that product if it has
     one, else its default. One query."""
-    return commission_rates(partner_id=partner_id, products=[product])[product.pk]
+    ((rate,),) = _COMMISSION_RATE(partner_id, product.pk)
+    return rate
 
 
 def price(
