@@ -33,12 +33,18 @@ def _columns(model, alias: str, table: str) -> tuple[list[str], list[tuple]]:
     return selected, converters
 
 
+def _converted(value, converters, expression, connection):
+    """A value as read, through the database's and the field's converters, as the ORM does."""
+    for converter in converters:
+        value = converter(value, expression, connection)
+    return value
+
+
 def _instance(model, alias: str, converters, values, connection):
-    row = []
-    for (_field, column, found), value in zip(converters, values, strict=True):
-        for converter in found:
-            value = converter(value, column, connection)
-        row.append(value)
+    row = [
+        _converted(value, found, column, connection)
+        for (_field, column, found), value in zip(converters, values, strict=True)
+    ]
     return model.from_db(alias, [field.attname for field, _, _ in converters], row)
 
 
@@ -166,9 +172,6 @@ class prepared:
         for row in rows:
             row = list(row)
             for position, (functions, expression) in converters:
-                value = row[position]
-                for function in functions:
-                    value = function(value, expression, connection)
-                row[position] = value
+                row[position] = _converted(row[position], functions, expression, connection)
             converted.append(tuple(row))
         return converted
