@@ -395,6 +395,41 @@ def test_a_change_cannot_take_effect_before_one_already_dated(api, illness_polic
     assert same_day.status_code == 200
 
 
+@pytest.mark.parametrize("when", ["before the dated change", "yesterday", "31-12-9999"])
+def test_the_preview_refuses_the_dates_endorse_refuses(api, illness_policy, when):
+    """The preview prices from the policy and changes read with it: a date before a change
+    already dated, a past date or one past the term is refused as endorse refuses it."""
+    half_way(illness_policy)
+    later = today() + 82 * DAY
+    endorse(api, illness_policy, cover="150000.00", effective_date=ddmmyyyy(later))
+    date = {
+        "before the dated change": ddmmyyyy(later - DAY),
+        "yesterday": ddmmyyyy(today() - DAY),
+    }.get(when, when)
+
+    preview = endorsement_quote(api, illness_policy, cover="120000.00", effective_date=date)
+    change = endorse(api, illness_policy, cover="120000.00", effective_date=date)
+
+    assert preview.status_code == change.status_code == 400
+    assert "effective_date" in preview.json()["errors"]
+    assert Endorsement.objects.filter(policy=illness_policy).count() == 1
+
+
+def test_the_cancellation_quote_with_a_change_dated_ahead_is_what_cancel_refunds(
+    api, illness_policy
+):
+    half_way(illness_policy)
+    later = today() + 82 * DAY
+    endorse(api, illness_policy, cover="150000.00", effective_date=ddmmyyyy(later))
+
+    quoted = api.get(f"/api/v1/policies/{illness_policy.pk}/cancellation-quote/").json()
+    refund = cancel(api, illness_policy).json()["refund"]
+
+    assert quoted["refund"] == refund["amount"]
+    for part in ("net_premium", "tax", "fees"):
+        assert quoted["parts"][part] == refund[part]
+
+
 def test_an_empty_date_in_the_preview_is_a_400_not_today(api, illness_policy):
     response = api.get(
         f"/api/v1/policies/{illness_policy.pk}/endorsement-quote/?cover=150000.00&effective_date="
