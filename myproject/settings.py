@@ -199,15 +199,16 @@ NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 # Shared by all gunicorn workers: Redis when REDIS_URL is set (several machines), otherwise
 # files on this machine.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# A Redis that does not answer must not hold a request: half a second, then each use of the
-# cache does without it (tokens read from the database, documents made, the throttle open).
-REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+# A Redis that does not answer must not hold a request: half a second, then each use of it
+# does without (tokens read from the database, documents made, the throttle open or closed).
+# Both the cache's client and the throttle's are made with these.
+REDIS_CLIENT_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "myproject.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": REDIS_CACHE_OPTIONS,
+            "OPTIONS": REDIS_CLIENT_OPTIONS,
         }
     }
 else:

@@ -88,7 +88,7 @@ def test_a_redis_that_accepts_but_never_answers_holds_no_request(api, settings, 
             "default": {
                 "BACKEND": "myproject.cache.RedisCache",
                 "LOCATION": url,
-                "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+                "OPTIONS": settings.REDIS_CLIENT_OPTIONS,
             }
         }
         previous = signal.signal(signal.SIGALRM, waited_for_ever)

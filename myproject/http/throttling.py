@@ -44,9 +44,8 @@ return {count, window - (now[1] % window)}
 
 @functools.cache
 def _redis(url: str) -> redis.Redis:
-    # A Redis that does not answer must not hold a request: half a second, then the
-    # throttle fails open (or closed) instead.
-    return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    # With the timeouts the cache has: a Redis that does not answer fails the count.
+    return redis.Redis.from_url(url, **settings.REDIS_CLIENT_OPTIONS)
 
 
 @functools.cache
