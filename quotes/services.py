@@ -35,19 +35,19 @@ _BANDS = prepared(
         .values_list("min_age", "max_age", "rate_per_mille")
     )
 )
+
+
+def _rate(partner, product, default):
+    """The commission rule: the partner's rate for the product if it has one, else `default`
+    (its own default rate)."""
+    override = Commission.objects.filter(partner=partner, product=product).values("rate")[:1]
+    return Coalesce(Subquery(override), default)
+
+
 _COMMISSION_RATE = prepared(
     lambda partner_id, product_id: (
         Partner.objects.filter(pk=partner_id)
-        .annotate(
-            rate=Coalesce(
-                Subquery(
-                    Commission.objects.filter(partner=OuterRef("pk"), product=product_id).values(
-                        "rate"
-                    )[:1]
-                ),
-                "commission_rate",
-            )
-        )
+        .annotate(rate=_rate(OuterRef("pk"), product_id, "commission_rate"))
         .values_list("rate")
     )
 )
@@ -59,7 +59,7 @@ def product_bands(product: Product) -> list[pricing.Band]:
         rows = [(band.min_age, band.max_age, band.rate_per_mille) for band in product.bands.all()]
     else:
         rows = _BANDS(product.pk)
-    return [pricing.Band(*row) for row in sorted(rows)]
+    return [pricing.Band(*row) for row in rows]
 
 
 def check_cover(product: Product, cover: Decimal) -> None:
@@ -75,11 +75,10 @@ def check_cover(product: Product, cover: Decimal) -> None:
 
 def commission_rates(*, partner_id: int, products: list[Product]) -> dict[int, Decimal]:
     """`commission_rate` for each of `products`, by product id, in one query."""
-    for_product = Commission.objects.filter(partner=partner_id, product=OuterRef("pk"))
-    partner_rate = Partner.objects.filter(pk=partner_id).values("commission_rate")
+    partner_rate = Subquery(Partner.objects.filter(pk=partner_id).values("commission_rate"))
     return dict(
         Product.objects.filter(pk__in=[product.pk for product in products])
-        .annotate(rate=Coalesce(Subquery(for_product.values("rate")[:1]), Subquery(partner_rate)))
+        .annotate(rate=_rate(partner_id, OuterRef("pk"), partner_rate))
         .values_list("pk", "rate")
     )
 
