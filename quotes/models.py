@@ -10,7 +10,7 @@ from myproject.history import tracked
 from myproject.lifecycle import LifecycleQuerySet, Stateful
 from myproject.problems import Conflict
 
-from .pricing import PLAN_INSTALMENTS, InstalmentPlan, PremiumParts, instalment_plan
+from .pricing import PART_NAMES, PLAN_INSTALMENTS, InstalmentPlan, PremiumParts, instalment_plan
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(0)]
@@ -192,9 +192,6 @@ class PricedParts(models.Model):
         """Copy a pricing.PremiumParts, or another priced row's parts."""
         for name in PART_NAMES:
             setattr(self, name, getattr(parts, name))
-
-
-PART_NAMES = ("net_premium", "tax", "fees", "commission")
 
 
 def parts_add_up(total: str, name: str) -> models.CheckConstraint:

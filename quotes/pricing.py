@@ -54,6 +54,10 @@ def to_minor_unit(amount: Decimal, currency: str) -> Decimal:
     return rounded if rounded else abs(rounded)
 
 
+# What a price is made of, each rounded once; the premium is the sum of the first three.
+PART_NAMES = ("net_premium", "tax", "fees", "commission")
+
+
 @dataclass(frozen=True)
 class PremiumParts:
     """What a price is made of, each part already rounded; `premium` is what the customer
@@ -130,9 +134,8 @@ def instalment_plan(
     def later(amount: Decimal) -> Decimal:
         return (amount / count).quantize(unit, ROUND_DOWN)
 
-    parts = ("net_premium", "tax", "fees", "commission")
-    each = {part: later(getattr(annual, part)) for part in parts}
-    first = {part: getattr(annual, part) - each[part] * (count - 1) for part in parts}
+    each = {part: later(getattr(annual, part)) for part in PART_NAMES}
+    first = {part: getattr(annual, part) - each[part] * (count - 1) for part in PART_NAMES}
     each["fees"] += fee
     first["fees"] += fee
     fees = annual.fees + fee * count

@@ -17,7 +17,7 @@ from myproject.http.fields import (
 from myproject.http.rendering import OutputSerializer
 
 from .models import UNAVAILABLE_CODES, Product, Quote
-from .pricing import PLANS
+from .pricing import PART_NAMES, PLANS
 
 
 def money_input(**kwargs) -> MoneyField:
@@ -94,7 +94,7 @@ class InstalmentPlanSerializer(serializers.Serializer):
     )
 
 
-_PARTS = ("premium", "net_premium", "tax", "fees", "commission")
+_PARTS = ("premium", *PART_NAMES)
 _CENT = Decimal("0.01")
 
 
