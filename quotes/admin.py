@@ -65,12 +65,8 @@ class PaymentPlansField(forms.TypedMultipleChoiceField):
     """The plans a product allows as boxes to tick, kept in the order they are offered."""
 
     def __init__(self, **kwargs):
-        super().__init__(
-            choices=[(plan, plan.capitalize()) for plan in PLAN_INSTALMENTS],
-            widget=forms.CheckboxSelectMultiple,
-            help_text=kwargs.get("help_text", ""),
-            required=True,
-        )
+        choices = [(plan, plan.capitalize()) for plan in PLAN_INSTALMENTS]
+        super().__init__(choices=choices, widget=forms.CheckboxSelectMultiple, **kwargs)
 
     def clean(self, value):
         chosen = super().clean(value)
