@@ -11,7 +11,7 @@ The premium, what the customer pays, is the sum of the rounded net premium, tax 
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 # ISO 4217 currencies whose minor unit is not the usual cent; everything else has two places.
@@ -122,6 +122,15 @@ class InstalmentPlan:
         return [self.first] + [self.later] * (self.count - 1)
 
 
+def split(parts: PremiumParts, count: int, currency: str) -> list[PremiumParts]:
+    """`parts` in `count` shares that add up to them exactly, part by part: each share but
+    the first rounded toward zero to the minor unit, the remainder in the first."""
+    unit = minor_unit(currency)
+    each = {part: (getattr(parts, part) / count).quantize(unit, ROUND_DOWN) for part in PART_NAMES}
+    first = {part: getattr(parts, part) - each[part] * (count - 1) for part in PART_NAMES}
+    return [PremiumParts(**first)] + [PremiumParts(**each)] * (count - 1)
+
+
 def instalment_plan(
     annual: PremiumParts, *, plan: str, instalment_fee: Decimal, currency: str
 ) -> InstalmentPlan:
@@ -129,20 +138,12 @@ def instalment_plan(
     a single (annual) payment."""
     count = PLAN_INSTALMENTS[plan]
     fee = to_minor_unit(instalment_fee, currency) if count > 1 else Decimal(0)
-    unit = minor_unit(currency)
-
-    def later(amount: Decimal) -> Decimal:
-        return (amount / count).quantize(unit, ROUND_DOWN)
-
-    each = {part: later(getattr(annual, part)) for part in PART_NAMES}
-    first = {part: getattr(annual, part) - each[part] * (count - 1) for part in PART_NAMES}
-    each["fees"] += fee
-    first["fees"] += fee
-    fees = annual.fees + fee * count
+    first, *rest = split(annual, count, currency)
+    later = rest[0] if rest else first
     return InstalmentPlan(
         plan=plan,
         count=count,
-        first=PremiumParts(**first),
-        later=PremiumParts(**each),
-        total=PremiumParts(annual.net_premium, annual.tax, fees, annual.commission),
+        first=replace(first, fees=first.fees + fee),
+        later=replace(later, fees=later.fees + fee),
+        total=replace(annual, fees=annual.fees + fee * count),
     )
