@@ -141,8 +141,10 @@ def check_transition(obj: Stateful, to: str, *, now: dt.datetime | None = None) 
     """Refuse (409) a move TRANSITIONS does not allow from the state `obj` reads at `now`."""
     now = now or timezone.now()
     current = obj.state_at(now)
-    # Lapsed, whether or not a job has recorded it yet: only the record of it may follow.
-    if to != current and current in {state for state, _ in obj.timed_states(now)}:
+    # Changed by time, whether or not a job has recorded it yet: only the record of it may
+    # follow, or a move allowed from the state time brought (a policy in grace is cancelled).
+    timed = {state for state, _ in obj.timed_states(now)}
+    if to != current and current in timed and to not in obj.TRANSITIONS.get(current, ()):
         raise obj.timed_conflict(current)
     if not obj.can_become(to):
         raise Conflict(
