@@ -344,13 +344,15 @@ API_TAGS = [
     ),
     (
         "Payment",
-        "Paying an accepted quote issues its policy.",
-        ["/api/v1/quotes/{id}/pay/"],
+        "Paying an accepted quote issues its policy, at once or by instalments; the partner "
+        "collects each instalment and reports it.",
+        ["/api/v1/quotes/{id}/pay/", "/api/v1/instalments"],
     ),
     (
         "Policies",
         "Issued policies: reading them and their history, the schedule (PDF), cancelling, "
-        "changing cover and renewing, with previews of what each would cost.",
+        "changing cover, renewing and reinstating after a lapse, with previews of what each "
+        "would cost.",
         ["/api/v1/policies"],
     ),
     (
@@ -416,6 +418,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatusEnum": "policies.models.Payment.Status",
         "OfferUnavailableCodeEnum": "quotes.models.UNAVAILABLE_CODES",
         "PaymentPlanEnum": "quotes.pricing.PLANS",
+        "InstalmentStatusEnum": "policies.models.Instalment.Status",
     },
 }
 

@@ -55,7 +55,8 @@ def favicon(request):
 resources = [
     path("", include("customers.urls")),  # customers/
     path("", include("quotes.urls")),  # products/, quotes/ (accept, decline), offers/
-    # policies/..., and quotes/<id>/pay/, served by policies: paying issues a policy.
+    # policies/..., instalments/..., and quotes/<id>/pay/, served by policies: paying issues a
+    # policy.
     path("", include("policies.urls")),
     path("", include("myproject.webhooks.urls")),  # events/, webhook-endpoints/
 ]

@@ -1,6 +1,8 @@
 import csv
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery, Sum
 from django.http import HttpResponse, StreamingHttpResponse
@@ -17,13 +19,14 @@ from myproject.admin import (
     shows_money,
     with_currency,
 )
+from myproject.history import REASON_MAX_LENGTH
 from myproject.text import spreadsheet_safe
 from quotes.admin import MONEY_FIELDS, parts_after_premium
 from quotes.models import Quote
 
 from . import documents, services
 from .documents import policy_document
-from .models import CancellationReason, Endorsement, Payment, Policy
+from .models import CancellationReason, Endorsement, Instalment, Payment, Policy
 from .selectors import policies_for_documents, policy_story
 
 
@@ -34,6 +37,18 @@ class PaymentInline(ReadOnlyInline):
         ["reference", "kind", "amount", "method", "status", "created_at"], "amount"
     )
     show_change_link = False
+
+
+@shows_money(*MONEY_FIELDS)
+class InstalmentInline(ReadOnlyInline):
+    model = Instalment
+    fields = parts_after_premium(
+        ["number", "due_date", "amount", "status", "payment", "failure_reason", "note"], "amount"
+    )
+    ordering = ("number",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("payment")
 
 
 ENDORSEMENT_MONEY = ("old_cover", "new_cover", "old_premium", "new_premium", "premium_change")
@@ -78,7 +93,7 @@ class PolicyAdmin(StaffHistoryAdmin):
         "verification_code",
         *parts_after_premium([f.name for f in Policy._meta.fields]),
     ]
-    inlines = [PaymentInline, EndorsementInline]
+    inlines = [InstalmentInline, PaymentInline, EndorsementInline]
     actions = ["cancel_at_customer_request", "quote_renewal", "export_csv"]
 
     def get_queryset(self, request):
@@ -236,6 +251,51 @@ class PaymentAdmin(StaffHistoryAdmin):
     list_select_related = ("policy",)
     show_full_result_count = False
     readonly_fields = parts_after_premium([f.name for f in Payment._meta.fields], "amount")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class WaiverForm(ActionForm):
+    note = forms.CharField(
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        label="Note (to waive)",
+        help_text="Why the instalments are waived; required to waive.",
+    )
+
+
+@admin.register(Instalment)
+@shows_money(*MONEY_FIELDS)
+class InstalmentAdmin(StaffHistoryAdmin):
+    """A policy's instalments as the partner reports their collection; staff may waive one
+    (saying why), which is then no longer owed."""
+
+    list_display = ("__str__", "policy", "number", "due_date", "amount_money", "status")
+    list_filter = ("status", ("due_date", admin.DateFieldListFilter))
+    search_fields = ("=policy__number",)
+    search_help_text = "A policy number."
+    list_select_related = ("policy",)
+    show_full_result_count = False
+    readonly_fields = parts_after_premium([f.name for f in Instalment._meta.fields], "amount")
+    action_form = WaiverForm
+    actions = ["waive"]
+
+    @admin.action(description="Waive (no longer owed), with the note given")
+    def waive(self, request, queryset):
+        note = request.POST.get("note", "")
+        run_action(
+            self,
+            request,
+            queryset,
+            lambda instalment: services.instalment_waive(
+                instalment_id=instalment.pk, note=note, by=request.user
+            ),
+            "waived",
+        )
 
     def has_add_permission(self, request):
         return False

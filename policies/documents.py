@@ -59,7 +59,7 @@ def content(policy: Policy) -> dict:
     if policy.cancelled_on:
         reason = policy.get_cancellation_reason_display().lower()
         rows.append(["Cancellation", f"from {_day(policy.cancelled_on)} ({reason})"])
-    return {
+    said = {
         "rows": rows,
         "as_of": _day(policy.updated_at.date()),
         "endorsements": [
@@ -83,6 +83,17 @@ def content(policy: Policy) -> dict:
             for p in policy.payment_rows
         ],
     }
+    instalments = policy.instalment_rows
+    if instalments:  # an annual policy's schedule says what it always said
+        rows.insert(
+            rows.index(["Annual premium", _money(policy.premium, currency)]) + 1,
+            ["Payment plan", f"{policy.plan}, {len(instalments)} instalments"],
+        )
+        said["instalments"] = [
+            [str(i.number), _day(i.due_date), _money(i.amount, currency), i.current_state]
+            for i in instalments
+        ]
+    return said
 
 
 def _digest(said: dict) -> str:
@@ -132,6 +143,16 @@ def render(policy: Policy, said: dict) -> bytes:
             _table(
                 [["From", "Cover before", "Cover after", "Premium change"], *said["endorsements"]],
                 widths=(30 * mm, 45 * mm, 45 * mm, 45 * mm),
+                header=True,
+            )
+        )
+        story.append(Spacer(1, 6 * mm))
+    if said.get("instalments"):
+        story.append(pdf.paragraph("Instalments", heading))
+        story.append(
+            _table(
+                [["Number", "Due", "Amount", "Status"], *said["instalments"]],
+                widths=(20 * mm, 35 * mm, 45 * mm, 40 * mm),
                 header=True,
             )
         )

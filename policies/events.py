@@ -9,8 +9,8 @@ from myproject.webhooks.registry import register
 from quotes.models import Quote
 from quotes.serializers import QuoteSerializer
 
-from .models import Payment, Policy
-from .serializers import PaymentEventSerializer, PolicySerializer
+from .models import Instalment, Payment, Policy
+from .serializers import InstalmentSerializer, PaymentEventSerializer, PolicySerializer
 
 register("policy.issued", PolicySerializer, "A quote was paid and its policy issued.")
 register("policy.endorsed", PolicySerializer, "A policy's cover changed (an endorsement).")
@@ -20,6 +20,21 @@ register(
     "A policy was cancelled (a scheduled cancellation on the day it takes effect).",
 )
 register("policy.expired", PolicySerializer, "A policy's term ended.")
+register(
+    "policy.in_grace",
+    PolicySerializer,
+    "An instalment is unpaid past its due date: the policy is in grace (still covered).",
+)
+register(
+    "policy.lapsed",
+    PolicySerializer,
+    "Grace ended unpaid: the policy is cancelled for non-payment from the unpaid due date.",
+)
+register("policy.reinstated", PolicySerializer, "A lapsed policy's arrears were paid.")
+register("instalment.due", InstalmentSerializer, "An instalment falls due in a few days.")
+register("instalment.paid", InstalmentSerializer, "An instalment's collection was reported.")
+register("instalment.failed", InstalmentSerializer, "An instalment's collection failed.")
+register("instalment.waived", InstalmentSerializer, "The insurer waived an instalment.")
 register(
     "policy.renewal_quoted",
     QuoteSerializer,
@@ -52,6 +67,14 @@ def payment_event(payment: Payment) -> None:
     )
 
 
+def instalment_event(event_type: str, instalment: Instalment) -> None:
+    tell_partner(
+        event_type,
+        partner=instalment.policy.partner,  # loaded with the policy
+        data=InstalmentSerializer(instalment).data,
+    )
+
+
 def renewal_event(policy: Policy, quote: Quote) -> None:
     tell_partner(
         "policy.renewal_quoted",
@@ -64,8 +87,16 @@ def renewal_event(policy: Policy, quote: Quote) -> None:
 def on_policy_transition(sender, *, instance, target, by_time, **kwargs):
     # A cancellation asked for now is told by policy_cancel once its refund is made; one
     # that was scheduled is told here, on the day it takes effect.
-    if target == Policy.State.EXPIRED or (target == Policy.State.CANCELLED and by_time):
+    # Grace is told when the job records it, as a scheduled cancellation is.
+    timed = (Policy.State.CANCELLED, Policy.State.IN_GRACE)
+    if target == Policy.State.EXPIRED or (target in timed and by_time):
         policy_event(f"policy.{target}", instance)
+
+
+@receiver(transitioned, sender=Instalment, dispatch_uid="instalment-events")
+def on_instalment_transition(sender, *, instance, target, by_time, **kwargs):
+    if target == Instalment.Status.DUE and by_time:
+        instalment_event("instalment.due", instance)
 
 
 @receiver(transitioned, sender=Payment, dispatch_uid="payment-events")

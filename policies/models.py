@@ -9,11 +9,12 @@ from myproject.history import REASON_MAX_LENGTH, tracked
 from myproject.lifecycle import LifecycleQuerySet, Stateful
 from myproject.problems import Conflict
 from quotes.models import MONEY, PricedParts, parts_add_up
-from quotes.pricing import PremiumParts
+from quotes.pricing import PLANS, PremiumParts
 
 
 class PolicyState(models.TextChoices):
     ACTIVE = "active"
+    IN_GRACE = "in_grace", "in grace"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
 
@@ -35,9 +36,12 @@ class Policy(PricedParts, Stateful):
     State = PolicyState
 
     # Each state and the states it may become; every change goes through lifecycle.transition.
+    # A policy in grace is still covered; paying its arrears makes it active again. A
+    # cancelled policy becomes active again only by reinstatement after a lapse.
     TRANSITIONS: dict[str, set[str]] = {
-        State.ACTIVE: {State.CANCELLED, State.EXPIRED},
-        State.CANCELLED: set(),
+        State.ACTIVE: {State.CANCELLED, State.EXPIRED, State.IN_GRACE},
+        State.IN_GRACE: {State.ACTIVE, State.CANCELLED, State.EXPIRED},
+        State.CANCELLED: {State.ACTIVE},
         State.EXPIRED: set(),
     }
 
@@ -62,6 +66,30 @@ class Policy(PricedParts, Stateful):
     start_date = models.DateField()
     end_date = models.DateField(help_text="The last day of cover, inclusive.")
     state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
+    plan = models.CharField(
+        max_length=16,
+        choices=[(plan, plan) for plan in PLANS],
+        default="annual",
+        help_text="How the premium is paid: at once (annual) or by instalments.",
+    )
+    next_due = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The due date of the earliest instalment not paid; the policy is in grace "
+        "the day after it, and lapses after the product's grace days.",
+    )
+    written_off = models.DecimalField(
+        **MONEY,
+        default=0,
+        help_text="Earned premium (net and tax) never paid, given up when the policy was "
+        "cancelled or lapsed: a cancellation never charges.",
+    )
+    lapsed_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day the policy lapsed for non-payment; reinstatement is open for the "
+        "product's reinstatement days from it.",
+    )
     cancellation_reason = models.CharField(
         max_length=32, choices=CancellationReason.choices, blank=True
     )
@@ -101,6 +129,7 @@ class Policy(PricedParts, Stateful):
             models.Index(fields=["created_at"], name="policy_created_idx"),  # the dashboard
             models.Index(fields=["state", "end_date"], name="policy_expiry_idx"),
             models.Index(fields=["state", "cancelled_on"], name="policy_cancellation_idx"),
+            models.Index(fields=["state", "next_due"], name="policy_arrears_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -121,16 +150,19 @@ class Policy(PricedParts, Stateful):
 
     @classmethod
     def timed_states(cls, now: dt.datetime) -> list[tuple[str, Q]]:
-        """An active policy reads cancelled from the day a scheduled cancellation takes
-        effect, and expired after its end date. A cancellation always falls within the term,
-        so the two never both hold."""
+        """A covered policy reads cancelled from the day a scheduled cancellation takes
+        effect, and expired after its end date (a cancellation always falls within the term,
+        so the two never both hold); an active one reads in grace from the day after an
+        instalment falls due unpaid."""
         today = timezone.localdate(now)
+        covered = [PolicyState.ACTIVE, PolicyState.IN_GRACE]
         return [
-            (PolicyState.CANCELLED, Q(state=PolicyState.ACTIVE, cancelled_on__lte=today)),
+            (PolicyState.CANCELLED, Q(state__in=covered, cancelled_on__lte=today)),
             (
                 PolicyState.EXPIRED,
-                Q(state=PolicyState.ACTIVE, end_date__lt=today, cancelled_on__isnull=True),
+                Q(state__in=covered, end_date__lt=today, cancelled_on__isnull=True),
             ),
+            (PolicyState.IN_GRACE, Q(state=PolicyState.ACTIVE, next_due__lt=today)),
         ]
 
     def timed_conflict(self, state: str) -> Conflict:
@@ -146,6 +178,8 @@ class Policy(PricedParts, Stateful):
         )
 
     def timed_reason(self, state: str) -> str:
+        if state == PolicyState.IN_GRACE:
+            return f"instalment due {self.next_due:%d-%m-%Y} unpaid"
         return self.cancellation_reason if state == PolicyState.CANCELLED else "term ended"
 
     @classmethod
@@ -169,13 +203,19 @@ class Policy(PricedParts, Stateful):
         return policy
 
     def attach_related(
-        self, *, payments: list["Payment"], endorsements: list["Endorsement"]
+        self,
+        *,
+        payments: list["Payment"],
+        endorsements: list["Endorsement"],
+        instalments: list["Instalment"] = (),
     ) -> "Policy":
-        """Attach the payments and endorsements a service has just read or written, so that
-        rendering the policy reads nothing again (as a prefetch would have)."""
+        """Attach the payments, endorsements and instalments a service has just read or
+        written, so that rendering the policy reads nothing again (as a prefetch would
+        have)."""
         self._prefetched_objects_cache = {
             "payments": sorted(payments, key=lambda p: p.pk),
             "endorsements": sorted(endorsements, key=lambda e: e.pk),
+            "instalments": sorted(instalments, key=lambda i: i.number),
         }
         return self
 
@@ -194,6 +234,13 @@ class Policy(PricedParts, Stateful):
     def endorsement_rows(self):
         """Every change of cover, oldest first (prefetched when read to be rendered)."""
         return self._related("endorsements")
+
+    @property
+    def instalment_rows(self):
+        """The instalments of a plan, by number (none when paid annually)."""
+        if self.plan == "annual":
+            return []
+        return self._related("instalments")
 
     @property
     def cancelled_from(self) -> dt.date | None:
@@ -296,6 +343,14 @@ class Payment(PricedParts, Stateful):
         )
 
     @classmethod
+    def collected(cls, policy: Policy, parts: PremiumParts, *, method: str) -> "Payment":
+        """A charge the partner reports collected (an instalment, arrears), unsaved: it has
+        succeeded, whatever the method."""
+        return cls._made(
+            policy, parts, kind=cls.Kind.CHARGE, method=method, status=cls.Status.SUCCEEDED
+        )
+
+    @classmethod
     def refund(cls, policy: Policy, parts: PremiumParts, *, method: str) -> "Payment":
         """Money going back to the customer (`parts` as positive sums; the commission is the
         partner's clawback), unsaved: a refund succeeds when made."""
@@ -378,3 +433,96 @@ class Endorsement(models.Model):
     @property
     def old_parts(self) -> PremiumParts:
         return PremiumParts(self.old_net_premium, self.old_tax, self.old_fees, self.old_commission)
+
+
+class InstalmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled"
+    DUE = "due"
+    PAID = "paid"
+    FAILED = "failed"
+    WAIVED = "waived"
+    CANCELLED = "cancelled"
+
+
+# An instalment reads `due` from this many days before its due date (instalment.due is sent).
+REMINDER_DAYS = 3
+
+
+class Instalment(PricedParts, Stateful):
+    """One payment of a policy's plan, with its share of each part of the premium (its fees
+    include the instalment fee). The partner collects it and reports the outcome; the first
+    is paid when the policy is issued. The instalments of a plan add up to its total exactly.
+    """
+
+    Status = InstalmentStatus
+    STATE_FIELD = "status"
+    # Unpaid ones may be paid (early too), fail again, be waived by staff or be cancelled
+    # with their policy; a lapse's cancelled ones come back when the policy is reinstated.
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.SCHEDULED: {Status.DUE, Status.PAID, Status.FAILED, Status.WAIVED, Status.CANCELLED},
+        Status.DUE: {Status.PAID, Status.FAILED, Status.WAIVED, Status.CANCELLED},
+        Status.FAILED: {Status.PAID, Status.FAILED, Status.WAIVED, Status.CANCELLED},
+        Status.CANCELLED: {Status.SCHEDULED, Status.DUE, Status.PAID},
+        Status.PAID: set(),
+        Status.WAIVED: set(),
+    }
+    UNPAID = (Status.SCHEDULED, Status.DUE, Status.FAILED)
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="instalments")
+    # The owner, copied from the policy, so that a partner's list needs no join.
+    partner = models.ForeignKey(
+        "customers.Partner", on_delete=models.PROTECT, related_name="instalments", db_index=False
+    )
+    number = models.PositiveSmallIntegerField()
+    due_date = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    payment = models.OneToOneField(
+        "Payment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="instalment",
+        help_text="The charge that collected it.",
+    )
+    failure_reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
+    note = models.CharField(
+        max_length=REASON_MAX_LENGTH, blank=True, help_text="Staff's reason for a waiver."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = tracked()
+    objects = LifecycleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["partner", "id"], name="instalment_partner_idx"),
+            models.Index(fields=["status", "due_date"], name="instalment_due_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="instalment_number_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=InstalmentStatus.values), name="instalment_status_valid"
+            ),
+            parts_add_up("amount", "instalment_amount_parts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} #{self.number}"
+
+    @property
+    def label(self) -> str:
+        return f"Instalment {self.number} of policy {self.policy_id}"
+
+    @classmethod
+    def timed_states(cls, now: dt.datetime) -> list[tuple[str, Q]]:
+        """A scheduled instalment reads due from REMINDER_DAYS before its due date."""
+        soon = timezone.localdate(now) + dt.timedelta(days=REMINDER_DAYS)
+        return [(InstalmentStatus.DUE, Q(status=InstalmentStatus.SCHEDULED, due_date__lte=soon))]
+
+    def timed_reason(self, state: str) -> str:
+        return f"due on {self.due_date:%d-%m-%Y}"

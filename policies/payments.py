@@ -15,7 +15,7 @@ from quotes.services import Actor
 
 from . import refunds
 from .events import payment_event
-from .models import MONEY_TAKEN, Endorsement, Payment, Policy
+from .models import MONEY_TAKEN, Endorsement, Instalment, Payment, Policy
 
 
 def lock_payments(policy: Policy) -> list[Payment]:
@@ -42,25 +42,61 @@ def paid_parts(payments: list[Payment]) -> PremiumParts:
     return PremiumParts(**total)
 
 
+def endorsement_changes(policy: Policy, endorsements: list[Endorsement]) -> list[PremiumParts]:
+    """What each change of cover charged (or, negative, refunded) for the rest of the term,
+    part by part, as endorsing priced it: each change's new annual parts are the next one's
+    old parts, the last one's the policy's own. A change that rounds to nothing moved no
+    money. Whether settled at once or spread over instalments, the same sums."""
+    if not endorsements:
+        return []
+    after = [e.old_parts for e in endorsements[1:]] + [PremiumParts.of(policy)]
+    changes = []
+    for endorsement, new in zip(endorsements, after, strict=True):
+        change = refunds.endorsement_change(
+            old=endorsement.old_parts,
+            new=new,
+            start=policy.start_date,
+            end=policy.end_date,
+            effective=endorsement.effective_date,
+            currency=policy.currency,
+        )
+        changes.append(change if change.premium != 0 else PremiumParts(*[Decimal(0)] * 4))
+    return changes
+
+
+def unpaid_parts(instalments) -> PremiumParts:
+    """What the instalments still owed add up to, by part."""
+    owed = [i for i in instalments if i.status in Instalment.UNPAID]
+    return PremiumParts(**{name: sum(getattr(i, name) for i in owed) for name in PART_NAMES})
+
+
 def cancellation_refund(
     policy: Policy,
     *,
     payments: list[Payment],
     endorsements: list[Endorsement],
+    instalments=(),
     effective: dt.date,
     now: dt.datetime,
 ) -> refunds.Refund:
-    """What cancelling on `effective` refunds, asked at `now`, given the policy's payments
-    and changes of cover."""
+    """What cancelling on `effective` refunds, asked at `now`, given the policy's payments,
+    changes of cover and instalments (before the unpaid ones are cancelled)."""
     # Changes of cover from the effective date on: the unused days are priced as before the
     # first of them, and what they charged or refunded is undone exactly.
-    later = [e for e in endorsements if e.effective_date >= effective]
-    settled = {payment.pk: payment for payment in payments}
-    later_changes = paid_parts([settled[e.payment_id] for e in later if e.payment_id])
+    changes = endorsement_changes(policy, endorsements)
+    later = [
+        (e, change)
+        for e, change in zip(endorsements, changes, strict=True)
+        if e.effective_date >= effective
+    ]
+    later_changes = PremiumParts(
+        **{name: sum(getattr(change, name) for _, change in later) for name in PART_NAMES}
+    )
     return refunds.cancellation_refund(
         paid=paid_parts(payments),
-        annual=later[0].old_parts if later else PremiumParts.of(policy),
+        annual=later[0][0].old_parts if later else PremiumParts.of(policy),
         later_changes=later_changes,
+        unpaid=unpaid_parts(instalments),
         start=policy.start_date,
         end=policy.end_date,
         effective=effective,
@@ -105,5 +141,15 @@ def settle(policy: Policy, payments: list[Payment], parts: PremiumParts, *, by: 
     if payment.kind == Payment.Kind.REFUND:
         for charge, status in repaid_charges([*payments, payment]):
             transition(charge, status, by=by, reason=f"refund {payment.reference}")
+    payment_event(payment)
+    return payment
+
+
+def collect(policy: Policy, parts: PremiumParts, *, method: str, by: Actor) -> Payment:
+    """Record money the partner reports collected (an instalment, arrears): a charge that
+    has succeeded, told to the partner."""
+    payment = Payment.collected(policy, parts, method=method)
+    payment._history_user = by
+    payment.save(force_insert=True)
     payment_event(payment)
     return payment

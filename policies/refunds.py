@@ -15,6 +15,10 @@ A cancellation that takes effect before a change of cover does (one dated ahead)
 unused days at the price in effect on its date, and gives back what each later change
 charged (or takes back what it refunded), exactly.
 
+A policy paid by instalments refunds what was paid beyond what was earned, by the same
+rules: each part's unused share less what is still unpaid of it (never below nothing, never
+more than was paid). A cancellation never charges: earned premium left unpaid is written off.
+
 An endorsement changes the annual premium from its effective date: each part of the change
 is the difference between the new and the old annual part for the days from the effective
 date to the end date, over the days of the term, rounded half-up once.
@@ -36,6 +40,7 @@ class Refund:
     tax: Decimal
     fees: Decimal
     commission_clawback: Decimal
+    written_off: Decimal = Decimal(0)
 
     @property
     def amount(self) -> Decimal:
@@ -72,11 +77,12 @@ def cancellation_refund(
     cooling_off_days: int,
     currency: str,
     later_changes: PremiumParts | None = None,
+    unpaid: PremiumParts | None = None,
 ) -> Refund:
     """`paid`: what the customer has paid so far, net of refunds, by part (with the
     commission earned on it); `annual`: the premium parts for a year in effect on the
     effective date; `later_changes`: what the changes of cover taking effect on or after it
-    charged, net of what they refunded."""
+    charged, net of what they refunded; `unpaid`: the instalments still owed, by part."""
     if in_cooling_off(
         start=start,
         effective=effective,
@@ -86,14 +92,28 @@ def cancellation_refund(
         return Refund(True, paid.net_premium, paid.tax, paid.fees, paid.commission)
     unused, term_days = term_share(start=start, end=end, effective=effective)
 
-    def share(part: str) -> Decimal:
+    def beyond_earned(part: str) -> Decimal:
+        # What was paid beyond what was earned: the unused share, less what is unpaid.
         amount = to_minor_unit(getattr(annual, part) * unused / term_days, currency)
         if later_changes is not None:
             amount += getattr(later_changes, part)
-        return max(Decimal(0), min(amount, getattr(paid, part)))
+        if unpaid is not None:
+            amount -= getattr(unpaid, part)
+        return amount
 
+    def share(part: str) -> Decimal:
+        return max(Decimal(0), min(beyond_earned(part), getattr(paid, part)))
+
+    written_off = sum(max(Decimal(0), -beyond_earned(part)) for part in ("net_premium", "tax"))
     kept_fees = to_minor_unit(Decimal(0), currency)
-    return Refund(False, share("net_premium"), share("tax"), kept_fees, share("commission"))
+    return Refund(
+        False,
+        share("net_premium"),
+        share("tax"),
+        kept_fees,
+        share("commission"),
+        to_minor_unit(written_off, currency),
+    )
 
 
 def endorsement_change(

@@ -9,10 +9,12 @@ from django.utils import timezone
 from myproject.sql import prepared, rows_of
 from quotes.models import Quote
 
-from .models import Endorsement, Payment, Policy
+from .models import Endorsement, Instalment, Payment, Policy
 
 # The state a history entry shows for a change of cover; the policy itself stays active.
 ENDORSED = "endorsed"
+# ... and for a lapsed policy made active again.
+REINSTATED = "reinstated"
 
 
 def policies_for_reading() -> QuerySet:
@@ -29,6 +31,7 @@ def ready_to_render(policies: list[Policy]) -> list[Policy]:
     every policy and relation, or the SQL the ORM would compile for each read."""
     ids = [policy.pk for policy in policies]
     payments, endorsements, by_id = defaultdict(list), defaultdict(list), {}
+    instalments = defaultdict(list)
     for payment in rows_of(Payment, policy_id=ids):
         payments[payment.policy_id].append(payment)
         by_id[payment.pk] = payment
@@ -36,9 +39,19 @@ def ready_to_render(policies: list[Policy]) -> list[Policy]:
         if change.payment_id is not None:
             change.payment = by_id[change.payment_id]  # one of the policy's own
         endorsements[change.policy_id].append(change)
+    # Only policies paid by instalments have any: a page of annual ones reads none.
+    by_plan = [policy.pk for policy in policies if policy.plan != "annual"]
+    for instalment in rows_of(Instalment, policy_id=by_plan):
+        if instalment.payment_id is not None:
+            instalment.payment = by_id[instalment.payment_id]
+        instalments[instalment.policy_id].append(instalment)
     now = timezone.now()
     for policy in policies:
-        policy.attach_related(payments=payments[policy.pk], endorsements=endorsements[policy.pk])
+        policy.attach_related(
+            payments=payments[policy.pk],
+            endorsements=endorsements[policy.pk],
+            instalments=instalments[policy.pk],
+        )
         policy.current_state = policy.state_at(now)
     return policies
 
@@ -93,7 +106,8 @@ def policy_history(policy: Policy, *, viewer) -> list[dict]:
     """The contract's states oldest first: the quote's, then the policy's.
 
     The quote's own `paid` state is left out: the policy's `active` entry stands for it.
-    A change of cover shows as `endorsed` (the policy itself stays active). Each entry names
+    A change of cover shows as `endorsed` (the policy itself stays active), a lapsed policy
+    made active again as `reinstated`. Each entry names
     who made it: the partner's name for a partner's user; for the insurer's staff, the
     username to other staff and just `staff` to partners; null for a scheduled job.
     Other consecutive entries in the same state (edits that changed no state) are collapsed.
@@ -108,6 +122,8 @@ def policy_history(policy: Policy, *, viewer) -> list[dict]:
         record_state, record_cover = record[2], record[6]
         if cover is not None and record_cover != cover:
             entries.append(_entry(record, viewer=viewer, state=ENDORSED))
+        elif record_state == Policy.State.ACTIVE and state == Policy.State.CANCELLED:
+            entries.append(_entry(record, viewer=viewer, state=REINSTATED))
         elif record_state != state:
             entries.append(_entry(record, viewer=viewer, state=record_state))
         state, cover = record_state, record_cover

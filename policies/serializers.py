@@ -10,9 +10,10 @@ from myproject.http.fields import (
     UTCDateTimeField,
 )
 from myproject.http.rendering import OutputSerializer
+from quotes.pricing import PLANS
 from quotes.serializers import PartsSerializer, money_input, money_output
 
-from .models import CancellationReason, Payment, Policy
+from .models import REMINDER_DAYS, CancellationReason, Instalment, Payment, Policy
 
 
 class PaymentSerializer(OutputSerializer):
@@ -34,6 +35,39 @@ PAYMENT_RENDERER = PaymentSerializer()
 
 class PaymentEventSerializer(PaymentSerializer):
     policy = serializers.IntegerField(source="policy_id", read_only=True)
+
+
+class InstalmentSerializer(OutputSerializer):
+    id = serializers.IntegerField(read_only=True)
+    policy = serializers.IntegerField(source="policy_id", read_only=True)
+    number = serializers.IntegerField(read_only=True, help_text="1 is paid at issue.")
+    due_date = StrictDateField(read_only=True)
+    amount = money_output(help_text="net_premium + tax + fees (the instalment fee included).")
+    net_premium = money_output()
+    tax = money_output()
+    fees = money_output()
+    commission = money_output(help_text="The partner's share.")
+    currency = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(
+        source="current_state",
+        choices=Instalment.Status.choices,
+        read_only=True,
+        help_text=f"`due` from {REMINDER_DAYS} days before the due date until paid.",
+    )
+    failure_reason = serializers.CharField(
+        read_only=True, help_text="The last failed collection's reason."
+    )
+    payment = serializers.CharField(
+        source="payment.reference",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The reference of the charge that collected it.",
+    )
+    updated_at = UTCDateTimeField()
+
+
+INSTALMENT_RENDERER = InstalmentSerializer()
 
 
 class EndorsementSerializer(OutputSerializer):
@@ -77,7 +111,29 @@ class PolicySerializer(OutputSerializer):
         source="current_state",
         choices=Policy.State.choices,
         read_only=True,
-        help_text="An active policy past its end date reads as expired.",
+        help_text="An active policy past its end date reads as expired; one with an "
+        "instalment unpaid past its due date reads in_grace (still covered).",
+    )
+    plan = serializers.ChoiceField(
+        choices=[(plan, plan) for plan in PLANS],
+        read_only=True,
+        help_text="annual, quarterly or monthly: how the premium is paid.",
+    )
+    next_due = StrictDateField(
+        read_only=True,
+        allow_null=True,
+        help_text="The due date of the earliest instalment not paid.",
+    )
+    instalments = serializers.SerializerMethodField(
+        help_text="A plan's instalments by number; empty when paid annually."
+    )
+    written_off = money_output(
+        help_text="Earned premium never paid, given up on cancellation or lapse."
+    )
+    lapsed_on = StrictDateField(
+        read_only=True,
+        allow_null=True,
+        help_text="The day the policy lapsed for non-payment (reinstatement is open from it).",
     )
     cancellation_reason = serializers.ChoiceField(
         choices=CancellationReason.choices, read_only=True, allow_blank=True
@@ -125,6 +181,10 @@ class PolicySerializer(OutputSerializer):
     def get_payments(self, policy):
         return [self._render(payment) for payment in policy.payment_rows]
 
+    @extend_schema_field(InstalmentSerializer(many=True))
+    def get_instalments(self, policy):
+        return [INSTALMENT_RENDERER.to_representation(i) for i in policy.instalment_rows]
+
     @staticmethod
     def _render(payment):
         # One serializer renders every payment: building one per payment deep-copies its
@@ -150,7 +210,41 @@ class PaymentInputSerializer(StrictInputSerializer):
         default=Payment.Method.CARD,
         help_text="`card` succeeds at once; `invoice` is pending until invoiced.",
     )
-    amount = money_input(required=False, help_text="If sent, must equal the premium.")
+    plan = serializers.ChoiceField(
+        choices=[(plan, plan) for plan in PLANS],
+        required=False,
+        help_text="How the premium is paid, one of the quote's `instalment_plans` (annual by "
+        "default; a renewal keeps its policy's plan). By instalments, only the first is "
+        "paid now, by card.",
+    )
+    amount = money_input(
+        required=False,
+        help_text="If sent, must equal what is paid now: the premium, or the first instalment.",
+    )
+
+
+class InstalmentPaymentInputSerializer(StrictInputSerializer):
+    payment_method = serializers.ChoiceField(
+        choices=Payment.Method.choices,
+        default=Payment.Method.CARD,
+        help_text="How the partner collected it.",
+    )
+    amount = money_input(required=False, help_text="If sent, must equal the instalment.")
+
+
+class InstalmentFailureInputSerializer(StrictInputSerializer):
+    reason = StrictCharField(
+        max_length=REASON_MAX_LENGTH, help_text="Why the collection failed (card declined...)."
+    )
+
+
+class ReinstateInputSerializer(StrictInputSerializer):
+    payment_method = serializers.ChoiceField(
+        choices=[(Payment.Method.CARD, "card")],
+        default=Payment.Method.CARD,
+        help_text="The arrears are collected by card.",
+    )
+    amount = money_input(required=False, help_text="If sent, must equal the arrears.")
 
 
 class CancelInputSerializer(StrictInputSerializer):
@@ -188,6 +282,14 @@ class CancellationPreviewSerializer(OutputSerializer):
         source="refund.within_cooling_off", read_only=True
     )
     parts = RefundPartsSerializer(source="refund", read_only=True)
+    written_off = money_output(
+        source="refund.written_off",
+        help_text="Earned premium (net and tax) left unpaid by instalments: given up, never "
+        "charged.",
+    )
+    instalments_cancelled = InstalmentSerializer(
+        many=True, read_only=True, help_text="The instalments still owed, which cancelling ends."
+    )
 
 
 class CancellationPreviewInputSerializer(StrictInputSerializer):
@@ -205,7 +307,14 @@ class EndorsementPreviewSerializer(OutputSerializer):
     new_annual = PartsSerializer(source="new_parts", read_only=True)
     change = PartsSerializer(
         read_only=True,
-        help_text="For the rest of the term: charged when positive, refunded when negative.",
+        help_text="For the rest of the term: charged when positive, refunded when negative; "
+        "by instalments, spread over those still to pay.",
+    )
+    instalments = InstalmentSerializer(
+        many=True,
+        read_only=True,
+        help_text="By instalments: those still to pay as they would read after the change "
+        "(empty when it is settled at once: none left, or a refund larger than they are).",
     )
 
 

@@ -14,8 +14,8 @@ from customers.access import visible_to
 from myproject.lifecycle import check_transition, transition
 from myproject.problems import Conflict
 from myproject.webhooks import outbox
-from quotes.models import OPEN_STATES, PART_NAMES, Quote
-from quotes.pricing import PremiumParts, band_for_age
+from quotes.models import OPEN_STATES, PART_NAMES, Product, Quote
+from quotes.pricing import PLANS, InstalmentPlan, PremiumParts, band_for_age, instalment_plan
 from quotes.services import (
     Actor,
     check_cover,
@@ -26,9 +26,9 @@ from quotes.services import (
     quote_create,
 )
 
-from . import payments, refunds
-from .events import payment_event, policy_event, renewal_event
-from .models import Endorsement, Payment, Policy
+from . import payments, refunds, schedule
+from .events import instalment_event, payment_event, policy_event, renewal_event
+from .models import CancellationReason, Endorsement, Instalment, Payment, Policy
 
 
 def policy_term(start: dt.date) -> tuple[dt.date, dt.date]:
@@ -49,6 +49,7 @@ def policy_issue(
     *,
     quote_id: int,
     payment_method: str = Payment.Method.CARD,
+    plan: str | None = None,
     amount: Decimal | None = None,
     by: Actor = None,
     now: dt.datetime | None = None,
@@ -57,7 +58,9 @@ def policy_issue(
     """Take payment for an accepted, unexpired quote and issue its policy, active at once;
     only as the client restates the quote, if it does (quotes.services.check_restated).
 
-    A card payment succeeds at once; an invoice stays pending, to be invoiced later. A renewal
+    A card payment succeeds at once; an invoice stays pending, to be invoiced later. By a
+    `plan` of instalments (one the product offers; a renewal keeps the plan of the policy it
+    renews), only the first is paid now, by card, and the rest are scheduled. A renewal
     quote is paid only while the policy it renews is still active with no cancellation
     ahead; its cover starts the day after that policy ends, never before the day it is paid.
     """
@@ -84,17 +87,24 @@ def policy_issue(
             code="invalid_transition",
             state=quote.state,
         )
-    if amount is not None and amount != quote.premium:
+    chosen = _chosen_plan(quote, plan, renewed=renewed, payment_method=payment_method)
+    first = chosen.first.premium
+    if amount is not None and amount != first:
+        due_now = "the premium" if chosen.count == 1 else "the first instalment"
         raise ValidationError(  # the transaction rolls the transition back
-            {"amount": f"The amount must equal the premium, {quote.premium} {quote.currency}."}
+            {"amount": f"The amount must equal {due_now}, {first} {quote.currency}."}
         )
     start, end = policy_term(
         max(renewed.end_date + dt.timedelta(days=1), today) if renewed else today
     )
-    policy = Policy.from_quote(quote, start=start, end=end, state=Policy.State.ACTIVE)
+    policy = Policy.from_quote(
+        quote, start=start, end=end, state=Policy.State.ACTIVE, plan=chosen.plan
+    )
     policy._history_user = by
-    charge = Payment.charge(policy, PremiumParts.of(quote), method=payment_method)
+    charge = Payment.charge(policy, chosen.first, method=payment_method)
     charge._history_user = by
+    instalments = schedule.instalments_of(policy, chosen, first_paid_by=charge)
+    policy.next_due = schedule.next_due(instalments)
     try:  # no savepoint: an error here ends the transaction, rolled back with the Conflict
         policy.save(force_insert=True)
         charge.save(force_insert=True)
@@ -103,10 +113,37 @@ def policy_issue(
             f"Quote {quote.pk} was paid by a request made at the same time.",
             code="concurrent_change",
         ) from exc
-    policy.attach_related(payments=[charge], endorsements=[])
+    for instalment in instalments:
+        instalment._history_user = by
+        instalment.save(force_insert=True)
+    policy.attach_related(payments=[charge], endorsements=[], instalments=instalments)
     policy_event("policy.issued", policy)
     payment_event(charge)
     return policy
+
+
+def _chosen_plan(
+    quote: Quote, plan: str | None, *, renewed: Policy | None, payment_method: str
+) -> InstalmentPlan:
+    """The plan a quote is paid by: the one asked for, which the product must offer, else
+    the renewed policy's if the product still offers it, else annual."""
+    product = quote.product
+    if plan is None:
+        kept = renewed.plan if renewed is not None else "annual"
+        plan = kept if kept in product.payment_plans else "annual"
+    elif plan not in product.payment_plans:
+        offered = ", ".join(p for p in PLANS if p in product.payment_plans)
+        raise ValidationError({"plan": f"{product.name} is paid by: {offered}."})
+    if plan != "annual" and payment_method != Payment.Method.CARD:
+        raise ValidationError(
+            {"payment_method": "Instalments are collected by card; pay by invoice annually."}
+        )
+    return instalment_plan(
+        PremiumParts.of(quote),
+        plan=plan,
+        instalment_fee=product.instalment_fee,
+        currency=quote.currency,
+    )
 
 
 # A policy may be renewed from this many days before its end date.
@@ -129,6 +166,7 @@ class CancellationPreview:
     effective_date: dt.date
     currency: str
     refund: refunds.Refund
+    instalments_cancelled: list[Instalment]
 
 
 def policy_cancel_preview(
@@ -143,14 +181,17 @@ def policy_cancel_preview(
     its product (and its payments and endorsements, if attached)."""
     now = now or timezone.now()
     effective = _check_cancellable(policy, effective_date, by=by, now=now)
+    instalments = list(policy.instalment_rows)
     refund = payments.cancellation_refund(
         policy,
         payments=list(policy.payment_rows),
         endorsements=list(policy.endorsement_rows),
+        instalments=instalments,
         effective=effective,
         now=now,
     )
-    return CancellationPreview(effective, policy.currency, refund)
+    owed = [i for i in instalments if i.status in Instalment.UNPAID]
+    return CancellationPreview(effective, policy.currency, refund, owed)
 
 
 @transaction.atomic
@@ -181,38 +222,92 @@ def policy_cancel(
         raise ValidationError({"note": "Only the insurer's staff add a note."})
     if effective < today and not note:
         raise ValidationError({"note": "Say why the cancellation is backdated."})
-    policy.cancellation_reason = reason
-    policy.cancellation_note = note
-    policy.cancelled_on = effective
-    cancellation = ["cancellation_reason", "cancellation_note", "cancelled_on"]
-    if effective <= today:
-        transition(policy, Policy.State.CANCELLED, by=by, reason=reason, fields=cancellation)
-    else:  # scheduled: expire_policies records `cancelled` on the day
-        policy._history_user = by
-        policy._change_reason = f"{reason}, from {effective:%d-%m-%Y}"
-        policy.save(update_fields=[*cancellation, "updated_at"])
-    _decline_open_renewal(policy, by=by, now=now)
-    paid = payments.lock_payments(policy)
-    endorsements = list(policy.endorsements.select_related("payment"))
-    refund = payments.cancellation_refund(
-        policy, payments=paid, endorsements=endorsements, effective=effective, now=now
-    )
-    for payment in paid:
-        if payment.status == Payment.Status.PENDING:
-            transition(payment, Payment.Status.CANCELLED, by=by, reason="policy cancelled")
-    if refund.amount > 0:
-        paid.append(payments.settle(policy, paid, -refund.parts, by=by))
-    policy.attach_related(payments=paid, endorsements=endorsements)  # as a read renders it
+    _cancel(policy, reason=reason, effective=effective, note=note, by=by, now=now)
     if effective <= today:  # a scheduled one is told on its day (see events.py)
         policy_event("policy.cancelled", policy)
     return policy
 
 
-def _shown(policy: Policy, payments: list[Payment]) -> Policy:
-    """The policy ready to render with the payments just read or written, and its
-    endorsements."""
+def _cancel(
+    policy: Policy,
+    *,
+    reason: str,
+    effective: dt.date,
+    note: str,
+    by: Actor,
+    now: dt.datetime,
+    history_reason: str | None = None,
+) -> Policy:
+    """Cancel a locked policy from `effective` and settle: refund by the rules, cancel a
+    pending invoice and the instalments still owed, write off earned premium left unpaid."""
+    today = timezone.localdate(now)
+    policy.cancellation_reason = reason
+    policy.cancellation_note = note
+    policy.cancelled_on = effective
+    _decline_open_renewal(policy, by=by, now=now)  # locks in the order issuing takes them
+    paid = payments.lock_payments(policy)
+    endorsements = list(policy.endorsements.select_related("payment"))
+    instalments = lock_instalments(policy)
+    refund = payments.cancellation_refund(
+        policy,
+        payments=paid,
+        endorsements=endorsements,
+        instalments=instalments,
+        effective=effective,
+        now=now,
+    )
+    policy.written_off = refund.written_off
+    policy.next_due = None
+    cancellation = [
+        "cancellation_reason",
+        "cancellation_note",
+        "cancelled_on",
+        "written_off",
+        "next_due",
+        "lapsed_on",
+    ]
+    if effective <= today:
+        transition(
+            policy,
+            Policy.State.CANCELLED,
+            by=by,
+            reason=history_reason or reason,
+            fields=cancellation,
+            now=now,
+        )
+    else:  # scheduled: expire_policies records `cancelled` on the day
+        policy._history_user = by
+        policy._change_reason = f"{reason}, from {effective:%d-%m-%Y}"
+        policy.save(update_fields=[*cancellation, "updated_at"])
+    for payment in paid:
+        if payment.status == Payment.Status.PENDING:
+            transition(payment, Payment.Status.CANCELLED, by=by, reason="policy cancelled")
+    for instalment in instalments:
+        if instalment.status in Instalment.UNPAID:
+            transition(instalment, Instalment.Status.CANCELLED, by=by, reason="policy cancelled")
+    if refund.amount > 0:
+        paid.append(payments.settle(policy, paid, -refund.parts, by=by))
+    # As a read renders it.
+    return policy.attach_related(payments=paid, endorsements=endorsements, instalments=instalments)
+
+
+def lock_instalments(policy: Policy) -> list[Instalment]:
+    """A policy's instalments by number, locked after it (none for an annual plan)."""
+    if policy.plan == "annual":
+        return []
+    found = list(Instalment.objects.select_for_update().filter(policy=policy).order_by("number"))
+    for instalment in found:
+        instalment.policy = policy
+    return found
+
+
+def _shown(policy: Policy, payments: list[Payment], instalments: list[Instalment]) -> Policy:
+    """The policy ready to render with the payments and instalments just read or written,
+    and its endorsements."""
     return policy.attach_related(
-        payments=payments, endorsements=list(policy.endorsements.select_related("payment"))
+        payments=payments,
+        endorsements=list(Endorsement.objects.filter(policy=policy).select_related("payment")),
+        instalments=instalments,
     )
 
 
@@ -229,6 +324,12 @@ def _check_cancellable(
     _check_in_term(policy, effective)
     if effective < today and not (by is not None and by.is_staff):
         raise ValidationError({"effective_date": "A cancellation cannot take effect before today."})
+    # Instalments keep falling due until cover stops: a date ahead would leave them owed
+    # with the refund already settled, so an instalment policy is cancelled from today.
+    if effective > max(today, policy.start_date) and policy.plan != "annual":
+        raise ValidationError(
+            {"effective_date": "A policy paid by instalments is cancelled from today."}
+        )
     return effective
 
 
@@ -329,6 +430,9 @@ class EndorsementPreview:
     old_parts: PremiumParts
     new_parts: PremiumParts
     change: PremiumParts
+    # By instalments: those still to pay with the change spread over them (unsaved); empty
+    # when the change is settled at once.
+    instalments: list[Instalment]
 
 
 def policy_endorse_preview(
@@ -341,7 +445,9 @@ def policy_endorse_preview(
     """What `policy_endorse` would charge or refund, changing nothing. The policy as read,
     with its product and quote (and its payments and endorsements, if attached)."""
     now = now or timezone.now()
-    return _price_endorsement(policy, list(policy.payment_rows), cover, effective_date, now)
+    return _price_endorsement(
+        policy, list(policy.payment_rows), list(policy.instalment_rows), cover, effective_date, now
+    )
 
 
 @transaction.atomic
@@ -362,9 +468,17 @@ def policy_endorse(
     now = now or timezone.now()
     policy = lock_policy(policy_id)
     paid = payments.lock_payments(policy)
-    priced = _price_endorsement(policy, paid, cover, effective_date, now)
+    instalments = lock_instalments(policy)
+    priced = _price_endorsement(policy, paid, instalments, cover, effective_date, now)
     payment = None
-    if priced.change.premium != 0:
+    if priced.instalments:  # spread over the instalments still to pay
+        for instalment, changed in zip(schedule.owed(instalments), priced.instalments, strict=True):
+            instalment.set_parts(changed)
+            instalment.amount = changed.amount
+            instalment._history_user = by
+            instalment._change_reason = f"cover changed from {priced.effective_date:%d-%m-%Y}"
+            instalment.save(update_fields=["amount", *PART_NAMES, "updated_at"])
+    elif priced.change.premium != 0:
         payment = payments.settle(policy, paid, priced.change, by=by)
         paid.append(payment)
     endorsement = Endorsement(
@@ -390,7 +504,7 @@ def policy_endorse(
         f"cover {priced.old_cover} to {priced.new_cover} from {priced.effective_date:%d-%m-%Y}"
     )
     policy.save(update_fields=["cover", "premium", *PART_NAMES, "updated_at"])
-    _shown(policy, paid)
+    _shown(policy, paid, instalments)
     policy_event("policy.endorsed", policy)
     return policy
 
@@ -398,6 +512,7 @@ def policy_endorse(
 def _price_endorsement(
     policy: Policy,
     payments: list[Payment],
+    instalments: list[Instalment],
     cover: Decimal,
     effective_date: dt.date | None,
     now: dt.datetime,
@@ -447,4 +562,279 @@ def _price_endorsement(
         effective=effective,
         currency=policy.currency,
     )
-    return EndorsementPreview(effective, policy.currency, policy.cover, cover, old, new, change)
+    spread = schedule.spread(instalments, change) if change.premium != 0 else None
+    return EndorsementPreview(
+        effective, policy.currency, policy.cover, cover, old, new, change, spread or []
+    )
+
+
+# Instalments: collection reported by the partner, dunning, lapse and reinstatement.
+
+
+def _locked_instalment(instalment_id: int, by: Actor) -> tuple[Policy, Instalment]:
+    """An instalment as `by` may see it (another partner's is not found: 404), locked after
+    its policy, in the order every writer of a policy takes them."""
+    found = Instalment.objects.filter(pk=instalment_id)
+    if by is not None:
+        found = visible_to(found, by, "partner")
+    try:
+        policy_id = found.values_list("policy_id", flat=True).get()
+    except Instalment.DoesNotExist:
+        raise Http404(f"No instalment {instalment_id}.") from None
+    policy = lock_policy(policy_id)
+    instalment = Instalment.objects.select_for_update().get(pk=instalment_id)
+    instalment.policy = policy
+    return policy, instalment
+
+
+def grace_ends(policy: Policy) -> dt.date | None:
+    """The last day of grace for the earliest unpaid instalment: the policy lapses after."""
+    if policy.next_due is None:
+        return None
+    return policy.next_due + dt.timedelta(days=policy.product.grace_days)
+
+
+def _refuse_after_grace(policy: Policy, today: dt.date) -> None:
+    ends = grace_ends(policy)
+    if ends is not None and today > ends and policy.state != Policy.State.CANCELLED:
+        raise Conflict(
+            f"Policy {policy.number} lapsed: its grace ended on {ends:%d-%m-%Y}. Reinstate it "
+            "by paying its arrears.",
+            code="policy_lapsed",
+            state=Policy.State.CANCELLED,
+        )
+
+
+def _arrears_settled(policy: Policy, instalments: list[Instalment], *, by: Actor, now) -> None:
+    """After an instalment is paid or waived: the next one owed, and a policy in grace active
+    again once nothing past due is owed."""
+    policy.next_due = schedule.next_due(instalments)
+    in_grace = policy.state == Policy.State.IN_GRACE
+    if in_grace and (policy.next_due is None or policy.next_due >= timezone.localdate(now)):
+        transition(
+            policy, Policy.State.ACTIVE, by=by, reason="arrears paid", fields=["next_due"], now=now
+        )
+    else:
+        policy._history_user = by
+        policy.save(update_fields=["next_due", "updated_at"])
+
+
+@transaction.atomic
+@outbox.together()
+def instalment_pay(
+    *,
+    instalment_id: int,
+    payment_method: str = Payment.Method.CARD,
+    amount: Decimal | None = None,
+    by: Actor = None,
+    now: dt.datetime | None = None,
+) -> Instalment:
+    """Record the partner's successful collection of an instalment (early too): a charge
+    that succeeded. Paid twice is a 409; after grace has ended the policy is lapsed and only
+    reinstatement takes its arrears."""
+    now = now or timezone.now()
+    policy, instalment = _locked_instalment(instalment_id, by)
+    if instalment.status not in Instalment.UNPAID:  # a cancelled one comes back by reinstating
+        raise Conflict(
+            f"{instalment.label} is {instalment.status}.",
+            code="invalid_transition",
+            state=instalment.status,
+        )
+    _refuse_after_grace(policy, timezone.localdate(now))
+    if amount is not None and amount != instalment.amount:
+        raise ValidationError(
+            {
+                "amount": f"The amount must equal the instalment, {instalment.amount} "
+                f"{instalment.currency}."
+            }
+        )
+    parts = PremiumParts.of(instalment)
+    instalment.payment = payments.collect(policy, parts, method=payment_method, by=by)
+    transition(instalment, Instalment.Status.PAID, by=by, reason="collected", fields=["payment"])
+    _arrears_settled(policy, lock_instalments(policy), by=by, now=now)
+    instalment_event("instalment.paid", instalment)
+    return instalment
+
+
+@transaction.atomic
+@outbox.together()
+def instalment_fail(
+    *, instalment_id: int, reason: str, by: Actor = None, now: dt.datetime | None = None
+) -> Instalment:
+    """Record a failed collection: the instalment stays owed, and grace runs from its due
+    date whatever the tries."""
+    now = now or timezone.now()
+    _, instalment = _locked_instalment(instalment_id, by)
+    instalment.failure_reason = reason
+    transition(
+        instalment,
+        Instalment.Status.FAILED,
+        by=by,
+        reason=reason,
+        fields=["failure_reason"],
+        now=now,
+    )
+    instalment_event("instalment.failed", instalment)
+    return instalment
+
+
+@transaction.atomic
+@outbox.together()
+def instalment_waive(
+    *, instalment_id: int, note: str, by: Actor = None, now: dt.datetime | None = None
+) -> Instalment:
+    """The insurer's staff forgive an instalment, saying why: it is no longer owed."""
+    now = now or timezone.now()
+    if not note.strip():
+        raise ValidationError({"note": "Say why the instalment is waived."})
+    policy, instalment = _locked_instalment(instalment_id, by)
+    instalment.note = note
+    transition(instalment, Instalment.Status.WAIVED, by=by, reason=note, fields=["note"], now=now)
+    _arrears_settled(policy, lock_instalments(policy), by=by, now=now)
+    instalment_event("instalment.waived", instalment)
+    return instalment
+
+
+@transaction.atomic
+@outbox.together()
+def policy_lapse(*, policy_id: int, now: dt.datetime | None = None) -> Policy | None:
+    """Lapse a policy whose grace has ended unpaid: cancelled for non-payment from the day
+    the unpaid period began, refunding any days paid beyond by the usual rules. Re-checked
+    under the lock: None when it no longer applies (paid meanwhile, or lapsed by another)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    policy = lock_policy(policy_id)
+    ends = grace_ends(policy)
+    covered = (Policy.State.ACTIVE, Policy.State.IN_GRACE)
+    if ends is None or today <= ends or policy.state_at(now) not in covered:
+        return None
+    _lapse(policy, ends=ends, now=now)
+    policy_event("policy.lapsed", policy)
+    return policy
+
+
+def _lapse(policy: Policy, *, ends: dt.date, now: dt.datetime) -> None:
+    unpaid = policy.next_due
+    policy.lapsed_on = ends + dt.timedelta(days=1)
+    _cancel(
+        policy,
+        reason=CancellationReason.NON_PAYMENT,
+        effective=unpaid,
+        note="",
+        by=None,
+        now=now,
+        history_reason=f"lapsed: the instalment due {unpaid:%d-%m-%Y} was not paid",
+    )
+
+
+def lapse_due(*, now: dt.datetime | None = None) -> int:
+    """The periodic job: lapse every policy whose grace ended unpaid; how many lapsed. Each in
+    its own transaction, rows another machine holds skipped: safe on several at once."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    lapsed = 0
+    for product_id, grace_days in Product.objects.values_list("pk", "grace_days"):
+        candidates = Policy.objects.filter(
+            product_id=product_id,
+            state__in=[Policy.State.ACTIVE, Policy.State.IN_GRACE],
+            next_due__lt=today - dt.timedelta(days=grace_days),
+        ).order_by("pk")
+        last = 0
+        while ids := list(candidates.filter(pk__gt=last).values_list("pk", flat=True)[:500]):
+            for policy_id in ids:
+                with transaction.atomic():
+                    free = Policy.objects.select_for_update(skip_locked=True).filter(pk=policy_id)
+                    if list(free.values_list("pk")) and policy_lapse(policy_id=policy_id, now=now):
+                        lapsed += 1
+            last = ids[-1]
+    return lapsed
+
+
+@transaction.atomic
+@outbox.together()
+def policy_reinstate(
+    *,
+    policy_id: int,
+    payment_method: str = Payment.Method.CARD,
+    amount: Decimal | None = None,
+    by: Actor = None,
+    now: dt.datetime | None = None,
+) -> Policy:
+    """Restore a policy lapsed for non-payment, within the product's reinstatement days of
+    the lapse, on payment of its arrears: the instalments due by today, and any refund the
+    lapse made, taken back. Cover continues with no gap; the later instalments fall due
+    again as scheduled."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    policy = lock_policy(policy_id)
+    ends = grace_ends(policy)
+    if ends is not None and today > ends and policy.state_at(now) == Policy.State.IN_GRACE:
+        _lapse(policy, ends=ends, now=now)  # lapsed, not yet recorded by the job
+    if policy.state != Policy.State.CANCELLED or policy.lapsed_on is None:
+        raise Conflict(
+            f"Policy {policy.number} has not lapsed; only a lapsed policy is reinstated.",
+            code="invalid_transition",
+            state=policy.state_at(now),
+        )
+    closes = policy.lapsed_on + dt.timedelta(days=policy.product.reinstatement_days)
+    if today >= closes or today > policy.end_date:
+        raise Conflict(
+            f"Policy {policy.number} could be reinstated until "
+            f"{min(closes - dt.timedelta(days=1), policy.end_date):%d-%m-%Y}.",
+            code="reinstatement_closed",
+            state=Policy.State.CANCELLED,
+        )
+    paid = payments.lock_payments(policy)
+    instalments = lock_instalments(policy)
+    lapse_refund = _lapse_refund(policy, paid)
+    arrears = [i for i in instalments if i.status == Instalment.Status.CANCELLED]
+    due_now = [i for i in arrears if i.due_date <= today]
+    total = sum(i.amount for i in due_now) + (lapse_refund.amount if lapse_refund else 0)
+    if amount is not None and amount != total:
+        raise ValidationError(
+            {"amount": f"The amount must equal the arrears, {total} {policy.currency}."}
+        )
+    policy.cancellation_reason = ""
+    policy.cancelled_on = None
+    policy.lapsed_on = None
+    policy.written_off = Decimal(0)
+    transition(
+        policy,
+        Policy.State.ACTIVE,
+        by=by,
+        reason="reinstated: arrears paid",
+        fields=["cancellation_reason", "cancelled_on", "lapsed_on", "written_off"],
+        now=now,
+    )
+    if lapse_refund is not None:  # the lapse's refund is owed again
+        parts = PremiumParts.of(lapse_refund)
+        paid.append(payments.collect(policy, parts, method=payment_method, by=by))
+    for instalment in arrears:
+        if instalment in due_now:
+            parts = PremiumParts.of(instalment)
+            instalment.payment = payments.collect(policy, parts, method=payment_method, by=by)
+            paid.append(instalment.payment)
+            transition(
+                instalment,
+                Instalment.Status.PAID,
+                by=by,
+                reason="arrears paid on reinstatement",
+                fields=["payment"],
+            )
+        else:
+            transition(instalment, Instalment.Status.SCHEDULED, by=by, reason="reinstated")
+    policy.next_due = schedule.next_due(instalments)
+    policy.save(update_fields=["next_due", "updated_at"])
+    _shown(policy, paid, instalments)
+    policy_event("policy.reinstated", policy)
+    return policy
+
+
+def _lapse_refund(policy: Policy, paid: list[Payment]) -> Payment | None:
+    """The refund the lapse made, if any: the last refund, made when cover stopped."""
+    refunds_made = [p for p in paid if p.kind == Payment.Kind.REFUND]
+    settled_changes = set(
+        Endorsement.objects.filter(policy=policy).values_list("payment_id", flat=True)
+    )
+    lapse = [p for p in refunds_made if p.pk not in settled_changes]
+    return lapse[-1] if lapse else None

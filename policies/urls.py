@@ -3,10 +3,11 @@ from django.urls import re_path
 from myproject.http.fields import ID_PATH_PATTERN
 from myproject.http.routers import Router
 
-from .views import PolicyViewSet, QuotePaymentViewSet
+from .views import InstalmentViewSet, PolicyViewSet, QuotePaymentViewSet
 
 router = Router()
 router.register("policies", PolicyViewSet, basename="policy")
+router.register("instalments", InstalmentViewSet, basename="instalment")
 
 urlpatterns = [
     *router.urls,

@@ -14,8 +14,8 @@ from quotes.serializers import QuoteSerializer
 
 from . import services
 from .documents import policy_document
-from .filters import PolicyFilter
-from .models import Policy
+from .filters import InstalmentFilter, PolicyFilter
+from .models import Instalment, Policy
 from .selectors import (
     policies_for_reading,
     policy_history,
@@ -29,8 +29,12 @@ from .serializers import (
     EndorseInputSerializer,
     EndorsementPreviewSerializer,
     HistoryEntrySerializer,
+    InstalmentFailureInputSerializer,
+    InstalmentPaymentInputSerializer,
+    InstalmentSerializer,
     PaymentInputSerializer,
     PolicySerializer,
+    ReinstateInputSerializer,
 )
 
 # A renewal asked too early says from when; one asked twice names the open renewal quote.
@@ -256,6 +260,32 @@ class PolicyViewSet(ReplicaListMixin, PartnerScopedMixin, viewsets.ReadOnlyModel
         return Response(EndorsementPreviewSerializer(quote).data)
 
     @extend_schema(
+        summary="Reinstate a lapsed policy",
+        description=(
+            "Within the product's `reinstatement_days` of a lapse for non-payment (the "
+            "policy's `lapsed_on`), takes the arrears (the instalments due by today, and any "
+            "refund the lapse made) as collected by the partner and restores the policy with "
+            "no gap in cover: the history shows `reinstated`, the later instalments fall due "
+            "as scheduled. A policy whose grace has just ended is lapsed and reinstated at "
+            "once. Not lapsed, or after the window (or the term), gives 409."
+        ),
+        request=ReinstateInputSerializer,
+        examples=[OpenApiExample("Arrears by card", request_only=True, value={})],
+        responses={200: PolicySerializer, 409: TRANSITION_CONFLICT},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def reinstate(self, request, **kwargs):
+        policy = self.get_object()
+        params = ReinstateInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        policy = services.policy_reinstate(
+            policy_id=policy.pk, **params.validated_data, by=acting_user(request)
+        )
+        return Response(PolicySerializer(policy).data)
+
+    @extend_schema(
         summary="Quote the renewal of a policy",
         description=(
             f"From {services.RENEWAL_WINDOW_DAYS} days before the end date, quotes next year's "
@@ -286,7 +316,16 @@ class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Pay an accepted quote and issue its policy",
         request=PaymentInputSerializer,
-        examples=[OpenApiExample("By card", request_only=True, value={"payment_method": "card"})],
+        description=(
+            "Takes payment for an accepted quote and issues its policy. With `plan` (one of "
+            "the quote's `instalment_plans`), only the first instalment is paid now, by card; "
+            "the rest are listed on the policy and at `instalments/`, each reported with "
+            "`instalments/<id>/pay/` as the partner collects it."
+        ),
+        examples=[
+            OpenApiExample("By card", request_only=True, value={"payment_method": "card"}),
+            OpenApiExample("Monthly", request_only=True, value={"plan": "monthly"}),
+        ],
         responses={200: PolicySerializer, 409: TRANSITION_CONFLICT},
     )
     @action(detail=True, methods=["post"])
@@ -299,3 +338,70 @@ class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
             quote_id=int(pk), **params.validated_data, by=acting_user(request)
         )
         return Response(PolicySerializer(policy).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List instalments",
+        description=(
+            "Your policies' instalments, oldest first; `?status=due&due_before=` finds what "
+            "to collect. `due` from a few days before the due date until paid; a policy with "
+            "one unpaid past its due date is `in_grace`, and lapses after the product's "
+            "`grace_days`."
+        ),
+    ),
+    retrieve=extend_schema(summary="Read an instalment"),
+)
+class InstalmentViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
+    partner_path = "partner"
+    queryset = Instalment.objects.select_related("payment").order_by("pk")
+    serializer_class = InstalmentSerializer
+    filterset_class = InstalmentFilter
+    lookup_url_kwarg = "id"
+    read_by_key = {}
+
+    @extend_schema(
+        summary="Report an instalment collected",
+        description=(
+            "Records that the partner collected the instalment (early too): a succeeded "
+            "charge on the policy, and a policy in grace active again once nothing past due "
+            "is owed. Paid twice, cancelled, or after grace ended (`policy_lapsed`: reinstate "
+            "the policy instead) gives 409."
+        ),
+        request=InstalmentPaymentInputSerializer,
+        examples=[OpenApiExample("By card", request_only=True, value={"payment_method": "card"})],
+        responses={200: InstalmentSerializer, 409: TRANSITION_CONFLICT},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def pay(self, request, **kwargs):
+        instalment = self.get_object()  # another partner's is not found, whatever the body
+        params = InstalmentPaymentInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        instalment = services.instalment_pay(
+            instalment_id=instalment.pk, **params.validated_data, by=acting_user(request)
+        )
+        return Response(InstalmentSerializer(instalment).data)
+
+    @extend_schema(
+        summary="Report a failed collection",
+        description=(
+            "Records a failed try with its reason (`instalment.failed` is sent); the "
+            "instalment stays owed, and grace runs from its due date however many tries fail."
+        ),
+        request=InstalmentFailureInputSerializer,
+        examples=[OpenApiExample("Declined", request_only=True, value={"reason": "card declined"})],
+        responses={200: InstalmentSerializer, 409: TRANSITION_CONFLICT},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def fail(self, request, **kwargs):
+        instalment = self.get_object()
+        params = InstalmentFailureInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        instalment = services.instalment_fail(
+            instalment_id=instalment.pk, **params.validated_data, by=acting_user(request)
+        )
+        return Response(InstalmentSerializer(instalment).data)

@@ -80,6 +80,15 @@ class Product(models.Model):
         validators=NON_NEGATIVE,
         help_text="Added to each instalment of a quarterly or monthly plan.",
     )
+    grace_days = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="Days after an instalment's due date that cover continues unpaid (in grace) "
+        "before the policy lapses.",
+    )
+    reinstatement_days = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="Days after a lapse within which paying the arrears reinstates the policy.",
+    )
     quote_validity_days = models.PositiveSmallIntegerField(default=30)
     cooling_off_days = models.PositiveSmallIntegerField(
         default=14, help_text="Cancellations in the first days of cover refund the whole premium."

@@ -12,7 +12,7 @@ from customers.models import Customer
 from customers.tests.factories import CustomerFactory, partner_token
 from myproject.webhooks.models import WebhookEndpoint
 from myproject.webhooks.services import endpoint_create
-from policies.models import Payment, Policy
+from policies.models import Instalment, Payment, Policy
 from policies.services import policy_issue
 from quotes.models import Quote
 from quotes.services import quote_accept, quote_create
@@ -80,7 +80,7 @@ def partner_a_objects(partner, customer, personal_accident, settings):
     accepted = quote_accept(quote_id=quote_create(customer=customer, product=personal_accident).pk)
     paid = quote_create(customer=customer, product=personal_accident)
     quote_accept(quote_id=paid.pk)
-    policy = policy_issue(quote_id=paid.pk)
+    policy = policy_issue(quote_id=paid.pk, plan="monthly")
     settings.WEBHOOKS_ALLOW_LOOPBACK = True
     endpoint = endpoint_create(
         owner_id=partner.user_id, url="http://127.0.0.1:9/hooks", events=["*"]
@@ -89,6 +89,7 @@ def partner_a_objects(partner, customer, personal_accident, settings):
         "customers": customer.pk,
         "quotes": accepted.pk,
         "policies": policy.pk,
+        "instalments": Instalment.objects.filter(policy=policy).last().pk,
         "webhook-endpoints": endpoint.pk,
     }
 

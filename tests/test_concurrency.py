@@ -3,11 +3,13 @@
 They run on SQLite (a file database, writers queue) and on PostgreSQL (row locks).
 """
 
+import datetime as dt
 import threading
 import time
 
 import pytest
 from django.db import IntegrityError, connections
+from django.utils import timezone
 from werkzeug import Response
 
 from customers.models import Customer
@@ -15,7 +17,8 @@ from customers.tests.factories import CustomerFactory, PartnerFactory, partner_t
 from myproject.webhooks.models import Attempt, Delivery
 from myproject.webhooks.sending import deliver
 from myproject.webhooks.services import endpoint_create
-from policies.models import Payment, Policy
+from policies.models import Instalment, Payment, Policy
+from policies.services import lapse_due, policy_issue
 from quotes.models import Product, Quote
 from quotes.services import quote_accept, quote_create
 from tests.helpers import born_years_ago, client_with_token
@@ -267,3 +270,50 @@ def test_a_slow_transaction_never_makes_a_poller_skip_its_event():
     assert [event["data"]["n"] for event in feed] == ["slow", "quick"]  # in commit order
     later = client_with_token(token).get("/api/v1/events/", {"after": feed[0]["id"]})
     assert [event["data"]["n"] for event in later.json()["results"]] == ["quick"]
+
+
+@pytest.fixture
+def token_and_monthly_policy(token_and_quote):
+    token, quote = token_and_quote
+    quote_accept(quote_id=quote.pk)
+    return token, policy_issue(quote_id=quote.pk, plan="monthly")
+
+
+def overdue(policy: Policy, days: int) -> Instalment:
+    """Test set-up: the second instalment fell due `days` ago, unpaid."""
+    second = Instalment.objects.get(policy=policy, number=2)
+    second.due_date = policy.next_due = timezone.localdate() - dt.timedelta(days=days)
+    second.save()
+    policy.save()
+    return second
+
+
+def test_two_simultaneous_collections_of_one_instalment_charge_once(token_and_monthly_policy):
+    token, policy = token_and_monthly_policy
+    second = Instalment.objects.get(policy=policy, number=2)
+
+    statuses = at_once(*[lambda: post(token, f"instalments/{second.pk}/pay/")] * 2)
+
+    assert sorted(statuses) == [200, 409]
+    assert Payment.objects.filter(policy=policy).count() == 2  # the first, and this one
+    assert second.history.filter(status="paid").count() == 1
+
+
+@pytest.mark.parametrize(("late_by", "lapses"), [(30, False), (31, True)])
+def test_a_collection_and_the_lapse_job_at_once_have_one_effect(
+    token_and_monthly_policy, late_by, lapses
+):
+    token, policy = token_and_monthly_policy
+    second = overdue(policy, late_by)  # grace is 30 days: the last day of it, or the day after
+
+    status, lapsed = at_once(lambda: post(token, f"instalments/{second.pk}/pay/"), lapse_due)
+
+    policy.refresh_from_db()
+    second.refresh_from_db()
+    if lapses:
+        assert (status, lapsed) == (409, 1)
+        assert (policy.state, second.status) == ("cancelled", "cancelled")
+        assert second.payment_id is None
+    else:
+        assert (status, lapsed) == (200, 0)
+        assert (policy.state, second.status) == ("active", "paid")

@@ -103,6 +103,10 @@ def a_book_in_every_state(api, partner, httpserver) -> list[str]:
         expired = quote_for(customer, "critical-illness")
     paid = quote_for(customer, "personal-accident", state="accepted")
     issued = post(f"/api/v1/quotes/{paid.pk}/pay/")
+    monthly = quote_for(customer, "critical-illness", state="accepted")
+    by_instalments = post(f"/api/v1/quotes/{monthly.pk}/pay/", {"plan": "monthly"})
+    second = by_instalments["instalments"][1]["id"]
+    post(f"/api/v1/instalments/{second}/fail/", {"reason": "card declined"})
     endorsed = policy_for(customer, "term-life")
     post(
         f"/api/v1/policies/{endorsed.pk}/endorse/",
@@ -126,6 +130,7 @@ def a_book_in_every_state(api, partner, httpserver) -> list[str]:
         delivery=delivery, at=timezone.now(), status_code=None, duration_ms=5000, error="timeout"
     )
     policies = [issued["id"], endorsed.pk, cancelled.pk, scheduled.pk, lapsed.pk, renewing.pk]
+    policies.append(by_instalments["id"])
     later = ddmmyyyy(timezone.localdate() + 20 * DAY)
     return [
         "/api/v1/customers/",
@@ -143,6 +148,10 @@ def a_book_in_every_state(api, partner, httpserver) -> list[str]:
         *(f"/api/v1/policies/{pk}/history/" for pk in policies),
         f"/api/v1/policies/{endorsed.pk}/cancellation-quote/?effective_date={later}",
         f"/api/v1/policies/{issued['id']}/endorsement-quote/?cover=20000.00",
+        f"/api/v1/policies/{by_instalments['id']}/endorsement-quote/?cover=150000.00",
+        f"/api/v1/policies/{by_instalments['id']}/cancellation-quote/",
+        "/api/v1/instalments/",
+        f"/api/v1/instalments/{second}/",
         "/api/v1/events/",
         "/api/v1/webhook-endpoints/",
         f"/api/v1/webhook-endpoints/{endpoint['id']}/deliveries/",

@@ -9,7 +9,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from customers.models import Customer
 from myproject.webhooks.models import WebhookEndpoint
-from policies.models import Policy
+from policies.models import Instalment, Policy
 from quotes.models import MONEY, Product, Quote
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,7 @@ COLUMNS = {
     ("QuoteCreateInputRequest", "age_band"): Quote._meta.get_field("age_band"),
     ("QuoteDeclineInputRequest", "reason"): HISTORY_REASON,
     ("CancelInputRequest", "note"): Policy._meta.get_field("cancellation_note"),
+    ("InstalmentFailureInputRequest", "reason"): Instalment._meta.get_field("failure_reason"),
     ("QuoteRestatementRequest", "state"): None,  # the seed's "state": "new", ignored
     ("PaymentByUpdateInputRequest", "state"): None,
     ("WebhookEndpointInputRequest", "url"): WebhookEndpoint._meta.get_field("url"),

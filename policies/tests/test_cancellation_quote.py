@@ -59,6 +59,8 @@ def test_within_cooling_off_everything_is_refunded_fees_included(api, illness_po
             "fees": "15.00",
             "commission_clawback": "29.00",
         },
+        "written_off": "0.00",
+        "instalments_cancelled": [],
     }
 
 

@@ -210,6 +210,7 @@ def test_the_preview_prices_the_same_change_and_changes_nothing(api, illness_pol
             "fees": "0.00",
             "commission": "7.27",
         },
+        "instalments": [],
     }
     assert Payment.objects.count() == 1
     assert not Endorsement.objects.exists()

@@ -409,6 +409,9 @@ def test_the_policy_state_filter_agrees_with_the_state_every_read_shows(
         effective_date=TODAY() - 3 * DAY,
         now=timezone.now() - 10 * DAY,
     )
+    behind = issue(customer, personal_accident, plan="monthly")  # reads in grace
+    behind.next_due = TODAY() - 2 * DAY
+    behind.save()
 
     annotated = Policy.objects.with_current_state()
     for state in Policy.State.values:

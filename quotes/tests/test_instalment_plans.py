@@ -148,6 +148,8 @@ def test_staff_tick_a_products_plans_in_admin_and_get_them_in_order(
         "tax_rate": "0",
         "policy_fee": "0",
         "cooling_off_days": "14",
+        "grace_days": "30",
+        "reinstatement_days": "30",
         "commissions-TOTAL_FORMS": 0,
         "commissions-INITIAL_FORMS": 0,
     }

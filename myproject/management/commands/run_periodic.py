@@ -13,8 +13,11 @@ from django.db import DatabaseError, connection
 
 log = logging.getLogger("myproject.periodic")
 
+# Lapses before expiry: a policy whose grace ends with its term lapses rather than expires.
 JOBS = [
     "expire_quotes",
+    "expire_instalments",
+    "lapse_policies",
     "expire_policies",
     "send_webhooks",
     "purge_idempotency_keys",
