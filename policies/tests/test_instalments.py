@@ -434,20 +434,21 @@ def test_reinstating_before_the_job_ran_lapses_and_reinstates_at_once(api, custo
 # Cancelling and changing cover
 
 
-def oracle_refund(policy: dict, annual: dict, effective: dt.date, term_days: int) -> dict:
-    """The rules, written again here: each part's unused share, less what is unpaid, within
-    nothing and what was paid."""
-    unused = dt.date.fromisoformat("-".join(reversed(policy["end_date"].split("-")))) - effective
-    unused_days = unused.days + 1
-    paid = {n: parts_sum([i for i in policy["instalments"] if i["status"] == "paid"], n)
+def oracle_refund(policy: dict, effective: dt.date) -> dict:
+    """The rules, written again here from what the API shows: each part's unused share of the
+    policy's annual parts, less what is still unpaid, within nothing and what was paid; the
+    earned net and tax left unpaid is written off."""
+    start, end = (
+        dt.datetime.strptime(policy[d], "%d-%m-%Y").date() for d in ("start_date", "end_date")
+    )
+    unused_days, term_days = (end - effective).days + 1, (end - start).days + 1
+    rows = policy["instalments"]
+    paid = {n: parts_sum([i for i in rows if i["status"] == "paid"], n) for n in PART_NAMES}
+    owed = {n: parts_sum([i for i in rows if i["status"] in {"scheduled", "due"}], n)
             for n in PART_NAMES}  # fmt: skip
-    owed = {
-        n: parts_sum([i for i in policy["instalments"] if i["status"] in {"scheduled", "due"}], n)
-        for n in PART_NAMES
-    }
     refund, written_off = {}, Decimal(0)
     for name in ("net_premium", "tax", "commission"):
-        share = (Decimal(annual[name]) * unused_days / term_days).quantize(
+        share = (Decimal(policy[name]) * unused_days / term_days).quantize(
             Decimal("0.01"), ROUND_HALF_UP
         )
         refund[name] = max(Decimal(0), min(share - owed[name], paid[name]))
@@ -471,7 +472,7 @@ def test_cancelling_a_monthly_policy_refunds_only_what_was_paid_beyond_earned(
     pay_when_due(api, policy, cancel_day)
     with at(cancel_day):
         before = read(api, policy)
-        expected = oracle_refund(before, before, cancel_day, 365)
+        expected = oracle_refund(before, cancel_day)
         preview = api.get(f"/api/v1/policies/{policy['id']}/cancellation-quote/").json()
         response = api.post(
             f"/api/v1/policies/{policy['id']}/cancel/",
@@ -590,3 +591,60 @@ def test_the_schedule_pdf_lists_the_instalments(api, customer):
     assert "Instalments" in text
     assert "monthly, 12 instalments" in text
     assert policy["instalments"][11]["due_date"] in text
+
+
+@pytest.mark.parametrize("cover", ["150000.00", "60000.00"])  # more cover, then less
+def test_cancelling_after_a_change_of_cover_refunds_by_the_same_rules(api, customer, cover):
+    with at(START):
+        policy = monthly(api, customer, "critical-illness")
+    changed_on = START + 100 * DAY
+    pay_when_due(api, policy, changed_on)
+    with at(changed_on):
+        endorsed = api.post(
+            f"/api/v1/policies/{policy['id']}/endorse/", {"cover": cover}, format="json"
+        )
+    assert endorsed.status_code == 200, endorsed.content
+    cancel_day = START + 230 * DAY
+    pay_when_due(api, policy, cancel_day)
+    with at(cancel_day):
+        before = read(api, policy)
+        expected = oracle_refund(before, cancel_day)  # from the new annual parts
+        response = api.post(
+            f"/api/v1/policies/{policy['id']}/cancel/",
+            {"reason": "customer_request"},
+            format="json",
+        )
+
+    body = response.json()
+    refund = body["refund"] or dict.fromkeys(("net_premium", "tax", "commission"), "0")
+    assert {n: Decimal(refund[n]) for n in ("net_premium", "tax", "commission")} == (
+        expected["refund"]
+    )
+    assert Decimal(body["written_off"]) == expected["written_off"]
+    taken = sum(Decimal(p["amount"]) for p in body["payments"] if p["kind"] == "charge")
+    given = sum(Decimal(p["amount"]) for p in body["payments"] if p["kind"] == "refund")
+    assert 0 <= given <= taken
+
+
+def test_cancelling_in_grace_charges_nothing_and_writes_off_the_earned_premium_left_unpaid(
+    api, customer
+):
+    with at(START):
+        policy = monthly(api, customer, "critical-illness")
+    cancel_day = SECOND_DUE + 15 * DAY  # the second instalment is 15 days late
+    with at(cancel_day):
+        before = read(api, policy)
+        expected = oracle_refund(before, cancel_day)
+        response = api.post(
+            f"/api/v1/policies/{policy['id']}/cancel/",
+            {"reason": "non_payment"},
+            format="json",
+        )
+
+    assert before["state"] == "in_grace"
+    body = response.json()
+    assert response.status_code == 200
+    assert body["refund"] is None  # nothing paid beyond earned
+    assert Decimal(body["written_off"]) == expected["written_off"] > 0
+    assert [p["kind"] for p in body["payments"]] == ["charge"]  # no charge on cancelling
+    assert {i["status"] for i in body["instalments"][1:]} == {"cancelled"}
