@@ -61,6 +61,13 @@ class ProductSerializer(OutputSerializer):
         help_text="How a customer may pay: `annual`, and any of `quarterly` and `monthly`.",
     )
     instalment_fee = money_output(help_text="Added to each quarterly or monthly instalment.")
+    grace_days = serializers.IntegerField(
+        read_only=True,
+        help_text="Days after an unpaid instalment's due date before the policy lapses.",
+    )
+    reinstatement_days = serializers.IntegerField(
+        read_only=True, help_text="Days after a lapse within which it can be reinstated."
+    )
     quote_validity_days = serializers.IntegerField(read_only=True)
     bands = AgeBandSerializer(many=True, read_only=True)
 
