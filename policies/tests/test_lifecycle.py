@@ -440,6 +440,26 @@ def test_demo_time_travel_makes_a_demo_policy_renewable_then_expired(
     assert "reads expired" in capsys.readouterr().out
 
 
+def test_demo_time_travel_moves_a_monthly_policys_instalments_into_grace_then_lapse(
+    api, customer, personal_accident, settings, capsys
+):
+    settings.DEBUG = True
+    policy = issue(customer, personal_accident, plan="monthly")
+
+    call_command("demo_time_travel", "--policy", str(policy.pk), "--days", "40")
+    in_grace = api.get(f"/api/v1/policies/{policy.pk}/").json()
+    call_command("demo_time_travel", "--policy", str(policy.pk), "--days", "30")
+    call_command("lapse_policies")
+
+    assert in_grace["state"] == "in_grace"
+    assert in_grace["instalments"][1]["due_date"] == in_grace["next_due"]
+    lapsed = api.get(f"/api/v1/policies/{policy.pk}/").json()
+    assert lapsed["state"] == "cancelled"
+    due = dt.datetime.strptime(in_grace["next_due"], "%d-%m-%Y").date() - 30 * DAY
+    assert lapsed["cancelled_on"] == due.strftime("%d-%m-%Y")  # moved back again, then lapsed
+    assert "Lapsed 1 policies" in capsys.readouterr().out
+
+
 def test_demo_time_travel_is_refused_outside_demo_data(customer, personal_accident, settings):
     from django.core.management import CommandError
 

@@ -2,6 +2,8 @@
 
     python manage.py demo_time_travel --policy 1 --days 340   # renewable: 25 days left
     python manage.py demo_time_travel --policy 1 --days 400   # past its end: reads expired
+    python manage.py demo_time_travel --policy 5 --days 40    # paid monthly: in grace
+    python manage.py demo_time_travel --policy 5 --days 70    # ... and lapsed by the job
     python manage.py demo_time_travel --quote 4 --days 31     # past its validity: expired
 
 Refused unless DEBUG is on or the database is the demo SQLite file (`make run`'s): it edits
@@ -46,10 +48,24 @@ class Command(BaseCommand):
                 raise CommandError(f"There is no policy {policy}.")
             found.start_date -= back
             found.end_date -= back
-            if found.cancelled_on:
-                found.cancelled_on -= back
+            for name in ("cancelled_on", "next_due", "lapsed_on"):
+                if getattr(found, name):
+                    setattr(found, name, getattr(found, name) - back)
             found._change_reason = f"demo time travel: {days} days back"
-            found.save(update_fields=["start_date", "end_date", "cancelled_on", "updated_at"])
+            found.save(
+                update_fields=[
+                    "start_date",
+                    "end_date",
+                    "cancelled_on",
+                    "next_due",
+                    "lapsed_on",
+                    "updated_at",
+                ]
+            )
+            for instalment in found.instalments.order_by("number"):
+                instalment.due_date -= back
+                instalment._change_reason = found._change_reason
+                instalment.save(update_fields=["due_date", "updated_at"])
             self.stdout.write(
                 f"Policy {found.number} now runs {found.start_date:%d-%m-%Y} to "
                 f"{found.end_date:%d-%m-%Y}; it reads {found.current_state}."
