@@ -2,8 +2,8 @@
 
     python manage.py demo_time_travel --policy 1 --days 340   # renewable: 25 days left
     python manage.py demo_time_travel --policy 1 --days 400   # past its end: reads expired
-    python manage.py demo_time_travel --policy 5 --days 40    # paid monthly: in grace
-    python manage.py demo_time_travel --policy 5 --days 70    # ... and lapsed by the job
+    python manage.py demo_time_travel --policy 5 --days 70    # paid monthly: in grace
+    python manage.py demo_time_travel --policy 5 --days 30    # then lapse_policies lapses it
     python manage.py demo_time_travel --quote 4 --days 31     # past its validity: expired
 
 Refused unless DEBUG is on or the database is the demo SQLite file (`make run`'s): it edits
