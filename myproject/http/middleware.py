@@ -42,6 +42,22 @@ class NoStoreAPIMiddleware:
         return response
 
 
+class RateLimitHeadersMiddleware:
+    """An API answer to a counted request tells its caller's budget (see throttling.Budget),
+    the 429 that ends it included."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response: HttpResponse = self.get_response(request)
+        budget = getattr(request, "rate_limit", None)
+        if budget is not None:
+            for name, value in budget.headers().items():
+                response[name] = value
+        return response
+
+
 access_log = logging.getLogger("myproject.request")
 
 

@@ -8,6 +8,10 @@ nodes whose clocks disagree still share one window, increments and sets the expi
 local-memory cache increments under its own lock; the file cache, shared by the workers of
 one machine, under an exclusive file lock.
 
+Every counted request carries its budget back to the client (RateLimitHeadersMiddleware): the
+IETF draft's `RateLimit-Policy` ("partner";q=600;w=60) and `RateLimit` ("partner";r=599;t=42,
+the requests left in the window and the seconds until it ends), from the same count.
+
 Redis unreachable, a request is let through (a WARNING and the dependency-failures metric
 count it), or with THROTTLE_FAIL_CLOSED answered 503: a throttle never turns an outage of
 its counter into a 500.
@@ -16,8 +20,10 @@ its counter into a 500.
 import fcntl
 import functools
 import logging
+import math
 import os
 import time
+from dataclasses import dataclass
 
 import redis
 from django.conf import settings
@@ -84,6 +90,23 @@ def _add_and_incr(cache, key: str, window_seconds: int) -> int:
         return 1
 
 
+@dataclass(frozen=True)
+class Budget:
+    """A caller's rate limit as it stands after its request, for the response's headers."""
+
+    policy: str
+    quota: int
+    window: int
+    remaining: int
+    reset: int  # whole seconds until the window ends
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Policy": f'"{self.policy}";q={self.quota};w={self.window}',
+            "RateLimit": f'"{self.policy}";r={self.remaining};t={self.reset}',
+        }
+
+
 class WindowRateThrottle(SimpleRateThrottle):
     """A SimpleRateThrottle whose count is one atomic increment (see `hit`)."""
 
@@ -101,6 +124,16 @@ class WindowRateThrottle(SimpleRateThrottle):
                 raise ServiceUnavailable("Request counting is unavailable; retry shortly.") from exc
             log.warning("throttle failing open", extra={"scope": self.scope, "error": str(exc)})
             return True
+        budget = Budget(
+            policy=self.scope,
+            quota=self.num_requests,
+            window=self.duration,
+            remaining=max(0, self.num_requests - count),
+            reset=math.ceil(self.wait_seconds),
+        )
+        django_request = getattr(request, "_request", None)  # the response's middleware reads it
+        if django_request is not None:
+            django_request.rate_limit = budget
         return count <= self.num_requests
 
     def wait(self):

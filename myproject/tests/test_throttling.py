@@ -211,3 +211,20 @@ def test_nodes_whose_clocks_differ_by_30_seconds_share_one_window(settings, monk
 
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
     assert allowed == 30
+
+
+@pytest.mark.django_db
+def test_every_counted_answer_tells_the_budget_counting_down_to_the_429(settings, api):
+    settings.API_THROTTLE_RATE = "3/min"
+    caches["default"].clear()
+
+    answers = [api.get("/api/v1/customers/") for _ in range(3)]
+    answers.append(api.post("/api/v1/create_customer/", {}, format="json"))  # refused as well
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert {a["RateLimit-Policy"] for a in answers} == {'"partner";q=3;w=60'}
+    left = [a["RateLimit"].split(";")[1] for a in answers]
+    assert left == ["r=2", "r=1", "r=0", "r=0"]
+    resets = [int(a["RateLimit"].rsplit("t=", 1)[1]) for a in answers]
+    assert all(0 < reset <= 60 for reset in resets)
+    assert int(answers[-1]["Retry-After"]) == resets[-1]  # the same count, the same window
