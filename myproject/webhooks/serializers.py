@@ -15,6 +15,15 @@ class EventSerializer(OutputSerializer):
     id = serializers.CharField(source="uid", read_only=True, help_text="evt_...")
     type = serializers.CharField(read_only=True)
     created = UTCDateTimeField()
+    sequence = serializers.IntegerField(
+        source="position",
+        read_only=True,
+        allow_null=True,
+        help_text="The event's place in its partner's feed: increasing in the order the "
+        "changes committed, so for each object too. A receiver keeps the highest it has "
+        "applied per object and drops an event with a lower one (not consecutive: other "
+        "objects' events take the numbers between).",
+    )
     data = serializers.JSONField(read_only=True, help_text="The object as the API rendered it.")
 
 

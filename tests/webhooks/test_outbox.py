@@ -2,6 +2,7 @@
 sweepers (send_webhooks, purge_events)."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.core.management import call_command
@@ -66,6 +67,41 @@ def test_every_change_is_an_event_in_the_feed_oldest_first(
     assert [e["id"] for e in after] == [events[6]["id"], events[7]["id"]]
     issued = api.get("/api/v1/events/", {"type": "policy.issued"}).json()["results"]
     assert [e["id"] for e in issued] == [events[2]["id"]]
+
+
+def test_sequences_increase_per_object_across_a_full_flow_and_reach_the_receiver(
+    work, api, customer, httpserver, django_capture_on_commit_callbacks
+):
+    httpserver.expect_request("/hooks").respond_with_data("ok")
+    register(api, httpserver.url_for("/hooks"))
+    first = sell(api, customer, django_capture_on_commit_callbacks)
+    second = sell(api, customer, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):  # each change's deliveries
+        for policy, cover in ((first, "60000.00"), (second, "60000.00"), (first, "70000.00")):
+            path = f"/api/v1/policies/{policy['id']}/endorse/"
+            api.post(path, {"cover": cover}, format="json")
+        api.post(f"/api/v1/policies/{first['id']}/cancel/", {"reason": "other"}, format="json")
+    work()
+
+    events = api.get("/api/v1/events/").json()["results"]
+    by_object: dict[tuple, list[int]] = {}
+    for event in events:
+        kind, data = event["type"].split(".")[0], event["data"]
+        # A payment's events are its policy's: they change what the policy shows.
+        key = ("policy", data["policy"]) if kind == "payment" else (kind, data["id"])
+        by_object.setdefault(key, []).append(event["sequence"])
+    # Issued, endorsed twice, cancelled, each with its payment: all of the policy, in order.
+    assert len(by_object[("policy", first["id"])]) == 8
+    for sequences in by_object.values():
+        assert sequences == sorted(set(sequences))  # increasing, never repeated
+    assert [e["sequence"] for e in events] == sorted(e["sequence"] for e in events)
+    sent = {body["id"]: body["sequence"] for body in map(json.loads, bodies(httpserver))}
+    assert sent == {e["id"]: e["sequence"] for e in events if e["id"] in sent}
+    assert len(sent) == len(events)
+
+
+def bodies(httpserver) -> list[bytes]:
+    return [request.get_data() for request in received(httpserver)]
 
 
 def test_time_and_staff_make_events_too(api, staff_api, partner, customer, quote):
