@@ -19,7 +19,7 @@ from rest_framework import exceptions, permissions, relations
 from myproject.http.fields import ID_PATH_PATTERN
 from myproject.sql import fetch_one
 
-from .models import Partner
+from .models import SCOPES, Partner, TokenGrant
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
@@ -64,7 +64,8 @@ class TokenAuthentication(KnoxTokenAuthentication):
 
     @staticmethod
     def _read(token: str, digest: str) -> AuthToken:
-        candidates = AuthToken.objects.select_related("user__partner").filter(
+        # With its grant (its scopes), or the absence of one: no query later to find out.
+        candidates = AuthToken.objects.select_related("user__partner", "grant").filter(
             token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH]
         )
         for auth_token in candidates:
@@ -106,6 +107,11 @@ def _forget_revoked(sender, instance, **kwargs):
     forget_token(instance.digest)
 
 
+@receiver(post_save, sender=TokenGrant, dispatch_uid="forget-regranted-token")
+def _forget_regranted(sender, instance, **kwargs):
+    forget_token(instance.token_id)  # its digest: the next request reads the new scopes
+
+
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="forget-inactive-tokens")
 def _forget_inactive_users_tokens(sender, instance, **kwargs):
     if not instance.is_active:
@@ -139,6 +145,50 @@ class IsPartnerOrStaff(permissions.BasePermission):
     def has_permission(self, request, view):
         user = request.user
         return bool(user and user.is_authenticated and (user.is_staff or partner_of(user)))
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    default_code = "insufficient_scope"
+
+    def __init__(self, scope: str):
+        super().__init__(f"This key may not do this: it needs the `{scope}` scope.")
+        self.extra = {"scope": scope}
+
+
+def token_scopes(auth) -> frozenset[str]:
+    """What the request's key may do: its grant's scopes, or every scope (a key made without
+    scopes, or staff signed in to admin)."""
+    try:
+        return frozenset(auth.grant.scopes)
+    except (AttributeError, TokenGrant.DoesNotExist):
+        return frozenset(SCOPES)
+
+
+def require_scope(request, scope: str) -> None:
+    """403 `insufficient_scope`, naming the scope, unless the request's key has it."""
+    if scope not in token_scopes(request.auth):
+        raise InsufficientScope(scope)
+
+
+class HasScope(permissions.BasePermission):
+    """Each request needs one scope: `read` to read, else the view's `write_scope`, or what
+    `scopes` names for an action. A view whose writes need several checks them itself
+    (`write_scope = None`, then `require_scope`)."""
+
+    def has_permission(self, request, view):
+        action = getattr(view, "action", None)
+        scopes = getattr(view, "scopes", {})
+        if action in scopes:
+            scope = scopes[action]
+        elif request.method in permissions.SAFE_METHODS:
+            scope = "read"
+        elif not hasattr(view, request.method.lower()):
+            return True  # a method the route does not take: 405 follows
+        else:
+            scope = view.write_scope  # every view that writes declares it
+        if scope is not None:
+            require_scope(request, scope)
+        return True
 
 
 class PartnerScopedMixin:

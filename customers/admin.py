@@ -7,7 +7,7 @@ from knox.models import AuthToken
 from myproject.admin import StaffHistoryAdmin
 
 from . import services
-from .models import Customer, Partner
+from .models import Customer, Partner, TokenGrant
 
 
 @admin.register(Partner)
@@ -66,13 +66,20 @@ admin.site.unregister(AuthToken)
 class AuthTokenAdmin(KnoxAuthTokenAdmin):
     """Tokens by owner, with the first characters of the key (the rest is never stored)."""
 
-    list_display = ("key_prefix", "user", "partner", "created", "expiry")
-    list_select_related = ("user__partner",)
+    list_display = ("key_prefix", "user", "partner", "scopes", "created", "expiry")
+    list_select_related = ("user__partner", "grant")
     search_fields = ("token_key", "user__username", "user__partner__name")
 
     @admin.display(description="key starts", ordering="token_key")
     def key_prefix(self, token):
         return f"{token.token_key[:8]}…"
+
+    @admin.display(description="scopes")
+    def scopes(self, token):
+        try:
+            return str(token.grant)
+        except TokenGrant.DoesNotExist:
+            return "all"
 
     @admin.display(description="partner")
     def partner(self, token):

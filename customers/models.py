@@ -51,6 +51,44 @@ class Partner(models.Model):
         return self.name
 
 
+# What a partner's API token may be limited to (README, Partners and tokens), each with what
+# it allows; a token without a grant may do all of it.
+SCOPES = {
+    "read": "read every object the partner may see",
+    "customers:write": "create and change customers",
+    "quotes:write": "create, accept and decline quotes and offers",
+    "payments:write": "pay quotes, report instalments' collections, reinstate policies",
+    "policies:write": "cancel, endorse and renew policies",
+    "webhooks:manage": "register and change webhook endpoints",
+}
+
+
+def validate_scopes(value) -> None:
+    if not isinstance(value, list) or not value or not all(isinstance(s, str) for s in value):
+        raise ValidationError("A non-empty list of scopes.", code="invalid")
+    unknown = sorted(set(value) - set(SCOPES))
+    if unknown:
+        raise ValidationError(
+            f"Unknown scope {unknown[0][:40]}; the scopes are {', '.join(SCOPES)}.",
+            code="invalid",
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError("Each scope once.", code="invalid")
+
+
+class TokenGrant(models.Model):
+    """The scopes one API token is limited to. A token without a grant has every scope, as
+    every token made before scopes existed."""
+
+    token = models.OneToOneField(
+        "knox.AuthToken", on_delete=models.CASCADE, primary_key=True, related_name="grant"
+    )
+    scopes = models.JSONField(validators=[validate_scopes])
+
+    def __str__(self) -> str:
+        return ", ".join(self.scopes)
+
+
 class Customer(models.Model):
     """A person a partner sells to. Born on a real date, after 1900 and before today."""
 

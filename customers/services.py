@@ -9,7 +9,7 @@ from knox.models import AuthToken
 
 from myproject.problems import Conflict
 
-from .models import Customer, Partner
+from .models import SCOPES, Customer, Partner, TokenGrant, validate_scopes
 
 
 def _refuse_known_ref(partner_id: int, external_ref: str | None, *, other_than=None) -> None:
@@ -99,13 +99,20 @@ def partner_create(*, name: str, commission_rate: Decimal = Decimal(0)) -> Partn
 
 
 @transaction.atomic
-def partner_token_create(*, name: str, expires_in: dt.timedelta | None = None) -> tuple:
-    """Create the partner called `name` if it is new, and a new API token for it.
+def partner_token_create(
+    *, name: str, expires_in: dt.timedelta | None = None, scopes: list[str] | None = None
+) -> tuple:
+    """Create the partner called `name` if it is new, and a new API token for it, limited to
+    `scopes` if given (every scope otherwise).
 
     Returns (partner, token); the token is shown once: only its hash is stored.
     """
+    if scopes is not None:
+        validate_scopes(scopes)
     partner = Partner.objects.filter(name=name).select_related("user").first()
     if partner is None:
         partner = partner_create(name=name)
-    _, token = AuthToken.objects.create(user=partner.user, expiry=expires_in)
+    auth_token, token = AuthToken.objects.create(user=partner.user, expiry=expires_in)
+    if scopes is not None and set(scopes) != set(SCOPES):
+        TokenGrant.objects.create(token=auth_token, scopes=sorted(scopes))
     return partner, token

@@ -35,6 +35,7 @@ class CustomerViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
+    write_scope = "customers:write"
     partner_path = "partner"
     queryset = Customer.objects.order_by("id")
     serializer_class = CustomerSerializer

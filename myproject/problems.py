@@ -130,7 +130,8 @@ def problem_exception_handler(exc, context):
     else:
         detail = exc.detail
         code = getattr(detail, "code", None) or exc.default_code
-        body = problem(response.status_code, str(code), str(detail))
+        # An exception may carry members of its own (the scope a key lacks, say).
+        body = problem(response.status_code, str(code), str(detail), **getattr(exc, "extra", {}))
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     if isinstance(exc, ServiceUnavailable):

@@ -18,7 +18,8 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="Stable, for programs: validation_error, parse_error, not_found, "
         "method_not_allowed, invalid_transition, quote_expired, quote_mismatch, "
-        "premium_mismatch, length_required, payload_too_large, throttled, server_error, ..."
+        "premium_mismatch, length_required, payload_too_large, throttled, insufficient_scope, "
+        "server_error, ..."
     )
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
@@ -27,6 +28,9 @@ class ProblemSerializer(serializers.Serializer):
     )
     more_errors = serializers.IntegerField(
         required=False, help_text="How many more fields were invalid than `errors` lists."
+    )
+    scope = serializers.CharField(
+        required=False, help_text="With insufficient_scope: the scope the key needs."
     )
 
 
@@ -55,7 +59,8 @@ TRANSITION_CONFLICT = conflict("TransitionProblem", state=state_field())
 ERROR_DESCRIPTIONS = {
     "400": "Invalid request: malformed JSON, unknown or invalid fields (see `errors`).",
     "401": "Missing, invalid, expired or revoked token (`WWW-Authenticate: Token`).",
-    "403": "Signed in, but neither a partner nor staff.",
+    "403": "Signed in, but neither a partner nor staff (`permission_denied`), or the key lacks "
+    "the scope the operation needs (`insufficient_scope`, naming it in `scope`).",
     "404": "No such resource, one of another partner, or a page past the last.",
     "409": "The request clashes with the data's state, or its Idempotency-Key is in use.",
     "422": "The Idempotency-Key was used with a different request.",

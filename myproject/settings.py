@@ -296,7 +296,10 @@ REST_FRAMEWORK = {
         "customers.access.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["customers.access.IsPartnerOrStaff"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "customers.access.IsPartnerOrStaff",
+        "customers.access.HasScope",
+    ],
     "DEFAULT_THROTTLE_CLASSES": ["myproject.http.throttling.PartnerRateThrottle"],
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_PARSER_CLASSES": ["myproject.http.parsers.StrictJSONParser"],
@@ -312,6 +315,8 @@ REST_FRAMEWORK = {
 
 # API tokens (django-rest-knox): stored hashed; no expiry unless one is given when created.
 REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
+# Knox's token model is swappable; migrations that point at it (customers' TokenGrant) read it.
+KNOX_TOKEN_MODEL = "knox.AuthToken"
 # How long a token, its user and partner are kept in the shared cache once read, so that a
 # request authenticates without a query; revoking a token removes it at once.
 AUTH_CACHE_SECONDS = int(os.environ.get("AUTH_CACHE_SECONDS", "60"))

@@ -17,7 +17,12 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers.access import PartnerScopedMixin, ScopedPrimaryKeyRelatedField, acting_user
+from customers.access import (
+    PartnerScopedMixin,
+    ScopedPrimaryKeyRelatedField,
+    acting_user,
+    require_scope,
+)
 from customers.filters import CustomerFilter
 from customers.models import Customer
 from customers.views import CustomerViewSet
@@ -53,6 +58,7 @@ class PaymentByUpdateInputSerializer(QuoteRestatementSerializer, PaymentInputSer
 
 
 class PaymentByUpdateViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
+    write_scope = "payments:write"
     partner_path = "partner"
     queryset = Quote.objects.all()
     serializer_class = PolicySerializer
@@ -145,6 +151,8 @@ QuoteOrPolicy = PolymorphicProxySerializer(
 
 
 class QuoteCommandView(APIView):
+    write_scope = None  # creating and accepting need quotes:write, paying payments:write
+
     @extend_schema(
         summary="Create, accept or pay a quote (assessment contract)",
         description=(
@@ -174,6 +182,7 @@ class QuoteCommandView(APIView):
     def post(self, request):
         by = acting_user(request)
         if "quote_id" not in request.data and "status" not in request.data:
+            require_scope(request, "quotes:write")
             params = QuoteCommandCreateSerializer(data=request.data, context={"request": request})
             params.is_valid(raise_exception=True)
             quote = quote_services.quote_create(
@@ -187,7 +196,9 @@ class QuoteCommandView(APIView):
         params.is_valid(raise_exception=True)
         quote = params.validated_data["quote_id"]
         if params.validated_data["status"] == "accepted":
+            require_scope(request, "quotes:write")
             quote = quote_services.quote_accept(quote_id=quote.pk, by=by)
             return Response(QuoteSerializer(quote).data)
+        require_scope(request, "payments:write")
         policy = services.policy_issue(quote_id=quote.pk, by=by)
         return Response(PolicySerializer(policy).data)

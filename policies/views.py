@@ -55,6 +55,8 @@ RENEWAL_CONFLICT = conflict(
     retrieve=extend_schema(summary="Read a policy with its customer and payment"),
 )
 class PolicyViewSet(ReplicaListMixin, PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
+    write_scope = "policies:write"
+    scopes = {"reinstate": "payments:write"}  # it takes the arrears
     partner_path = "partner"
     queryset = Policy.objects.all()
     serializer_class = PolicySerializer
@@ -308,6 +310,7 @@ class PolicyViewSet(ReplicaListMixin, PartnerScopedMixin, viewsets.ReadOnlyModel
 class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
     # Paying a quote issues its policy, so this quote route is served by policies.
 
+    write_scope = "payments:write"
     partner_path = "partner"
     queryset = Quote.objects.all()
     serializer_class = PolicySerializer
@@ -353,6 +356,7 @@ class QuotePaymentViewSet(PartnerScopedMixin, viewsets.GenericViewSet):
     retrieve=extend_schema(summary="Read an instalment"),
 )
 class InstalmentViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
+    write_scope = "payments:write"
     partner_path = "partner"
     queryset = Instalment.objects.select_related("payment").order_by("pk")
     serializer_class = InstalmentSerializer

@@ -56,6 +56,7 @@ class QuoteViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
+    write_scope = "quotes:write"
     partner_path = "partner"
     # Each quote's current state is computed as it is rendered (Stateful.current_state): an
     # annotation would cost every read its SQL compiled, for the same answer.
@@ -132,6 +133,7 @@ class QuoteViewSet(
 
 
 class OfferViewSet(viewsets.GenericViewSet):
+    write_scope = "quotes:write"
     serializer_class = OfferSerializer
     filter_backends = []
 

@@ -101,6 +101,7 @@ class WebhookEndpointViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    write_scope = "webhooks:manage"
     queryset = WebhookEndpoint.objects.all()
     serializer_class = WebhookEndpointSerializer
     lookup_value_regex = ID_PATH_PATTERN

@@ -1,7 +1,9 @@
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from customers.models import SCOPES
 from customers.services import partner_token_create
 
 MAX_EXPIRES_IN_DAYS = 3650  # ten years; a token meant to outlive that should not expire
@@ -18,15 +20,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--expires-in", type=int, metavar="DAYS", help="The token expires after DAYS days."
         )
+        parser.add_argument(
+            "--scopes",
+            metavar="SCOPE,...",
+            help=f"Limit the token to these scopes ({', '.join(SCOPES)}); every one by default.",
+        )
 
-    def handle(self, *args, name, expires_in, **options):
+    def handle(self, *args, name, expires_in, scopes, **options):
         name = name.strip()
         if not name or len(name) > 100:
             raise CommandError("NAME must be 1 to 100 characters.")
         if expires_in is not None and not 1 <= expires_in <= MAX_EXPIRES_IN_DAYS:
             raise CommandError(f"--expires-in must be 1 to {MAX_EXPIRES_IN_DAYS} days.")
         expiry = dt.timedelta(days=expires_in) if expires_in else None
-        partner, token = partner_token_create(name=name, expires_in=expiry)
+        limited = [scope.strip() for scope in scopes.split(",")] if scopes is not None else None
+        try:
+            partner, token = partner_token_create(name=name, expires_in=expiry, scopes=limited)
+        except ValidationError as exc:
+            raise CommandError(f"--scopes: {'; '.join(exc.messages)}") from exc
         lifetime = f"expires in {expires_in} days" if expires_in else "does not expire"
-        self.stdout.write(f"Partner {partner.name} (id {partner.pk}); this token {lifetime}:")
+        allowed = ", ".join(limited) if limited else "every scope"
+        self.stdout.write(
+            f"Partner {partner.name} (id {partner.pk}); this token {lifetime}, {allowed}:"
+        )
         self.stdout.write(token)
