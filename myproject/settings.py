@@ -441,6 +441,8 @@ API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
 # Requests without a valid token (none, wrong, revoked) per client address; beyond it they
 # get 429 instead of 401 until the window ends.
 API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "60/min")
+# Webhook tests and redeliveries per partner, on top of its request rate.
+WEBHOOK_SEND_THROTTLE_RATE = os.environ.get("WEBHOOK_SEND_THROTTLE_RATE", "10/min")
 # Who writes the one access line per request: the app (a JSON line with route, status,
 # duration and partner; the default) or gunicorn (deploy/gunicorn.conf.py).
 ACCESS_LOG = os.environ.get("ACCESS_LOG", "app")

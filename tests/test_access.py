@@ -10,7 +10,7 @@ from knox.models import AuthToken
 
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory, partner_token
-from myproject.webhooks.models import WebhookEndpoint
+from myproject.webhooks.models import Event, WebhookEndpoint
 from myproject.webhooks.services import endpoint_create
 from policies.models import Instalment, Payment, Policy
 from policies.services import policy_issue
@@ -50,8 +50,14 @@ def api_routes():
     return routes
 
 
-def concrete(route: str, object_id: int = 1) -> str:
-    return "/" + GROUP.sub(str(object_id), route).replace("/?", "/")
+def concrete(route: str, object_id: int | str = 1) -> str:
+    def fill(group: re.Match) -> str:
+        # Events are named evt_...; everything else by number.
+        if "evt_" in group.group() and not str(object_id).startswith("evt_"):
+            return f"evt_{object_id:0>24}"
+        return str(object_id)
+
+    return "/" + GROUP.sub(fill, route).replace("/?", "/")
 
 
 ROUTES = api_routes()
@@ -90,6 +96,7 @@ def partner_a_objects(partner, customer, personal_accident, settings):
         "quotes": accepted.pk,
         "policies": policy.pk,
         "instalments": Instalment.objects.filter(policy=policy).last().pk,
+        "events": Event.objects.filter(owner=partner.user).last().uid,
         "webhook-endpoints": endpoint.pk,
     }
 

@@ -48,6 +48,8 @@ def test_the_openapi_schema_documents_every_route(client):
         "/api/v1/webhook-endpoints/{id}/disable/",
         "/api/v1/webhook-endpoints/{id}/enable/",
         "/api/v1/webhook-endpoints/{id}/rotate-secret/",
+        "/api/v1/webhook-endpoints/{id}/test/",
+        "/api/v1/events/{id}/redeliver/",
     } == paths
 
 

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 
 from ..metrics import observe_request
 from ..problems import problem_json_response
+from .throttling import budget_headers
 
 
 class RefuseUnframedBodiesMiddleware:
@@ -43,17 +44,17 @@ class NoStoreAPIMiddleware:
 
 
 class RateLimitHeadersMiddleware:
-    """An API answer to a counted request tells its caller's budget (see throttling.Budget),
-    the 429 that ends it included."""
+    """An API answer to a counted request tells its caller's budgets (see throttling.Budget),
+    the 429 that ends one included."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response: HttpResponse = self.get_response(request)
-        budget = getattr(request, "rate_limit", None)
-        if budget is not None:
-            for name, value in budget.headers().items():
+        budgets = getattr(request, "rate_limits", None)
+        if budgets:
+            for name, value in budget_headers(budgets).items():
                 response[name] = value
         return response
 

@@ -100,11 +100,14 @@ class Budget:
     remaining: int
     reset: int  # whole seconds until the window ends
 
-    def headers(self) -> dict[str, str]:
-        return {
-            "RateLimit-Policy": f'"{self.policy}";q={self.quota};w={self.window}',
-            "RateLimit": f'"{self.policy}";r={self.remaining};t={self.reset}',
-        }
+
+def budget_headers(budgets: list[Budget]) -> dict[str, str]:
+    """The draft's two fields, each a list with one member per policy the request counted
+    against."""
+    return {
+        "RateLimit-Policy": ", ".join(f'"{b.policy}";q={b.quota};w={b.window}' for b in budgets),
+        "RateLimit": ", ".join(f'"{b.policy}";r={b.remaining};t={b.reset}' for b in budgets),
+    }
 
 
 class WindowRateThrottle(SimpleRateThrottle):
@@ -133,7 +136,10 @@ class WindowRateThrottle(SimpleRateThrottle):
         )
         django_request = getattr(request, "_request", None)  # the response's middleware reads it
         if django_request is not None:
-            django_request.rate_limit = budget
+            others = [
+                b for b in getattr(django_request, "rate_limits", []) if b.policy != self.scope
+            ]
+            django_request.rate_limits = [*others, budget]
         return count <= self.num_requests
 
     def wait(self):
@@ -151,6 +157,16 @@ class PartnerRateThrottle(WindowRateThrottle):
     def get_cache_key(self, request, view):
         user = request.user
         return str(user.pk) if user and user.is_authenticated else None
+
+
+class WebhookSendThrottle(PartnerRateThrottle):
+    """WEBHOOK_SEND_THROTTLE_RATE tests and redeliveries per partner: each makes a worker
+    call the partner's receiver."""
+
+    scope = "webhook-sends"
+
+    def get_rate(self):
+        return settings.WEBHOOK_SEND_THROTTLE_RATE
 
 
 class AnonymousRateThrottle(WindowRateThrottle):

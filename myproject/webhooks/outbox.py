@@ -10,8 +10,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..problems import Conflict
 from . import tasks
 from .models import Delivery, Event, FeedPosition, WebhookEndpoint
+from .serializers import WebhookTestSerializer
 
 # The events of the innermost `together()` block being run, if any.
 _batch: ContextVar[list | None] = ContextVar("outbox_batch", default=None)
@@ -79,6 +81,31 @@ def _write(events: list[Event]) -> None:
         transaction.on_commit(lambda pk=delivery.pk: tasks.enqueue(pk), robust=True)
 
 
+def send_to(endpoint: WebhookEndpoint, event: Event) -> Delivery:
+    """Send `event` to `endpoint` once more (or for the first time), however its earlier
+    deliveries there ended: a try now, with the same `webhook-id`. Written in the current
+    transaction, enqueued once it commits."""
+    delivery = Delivery.objects.select_for_update().filter(endpoint=endpoint, event=event).first()
+    if delivery is None:
+        delivery = Delivery.objects.create(endpoint=endpoint, event=event)
+    else:
+        delivery.status = Delivery.Status.PENDING
+        delivery.next_try_at = None
+        delivery.save(update_fields=["status", "next_try_at", "updated_at"])
+    transaction.on_commit(lambda: tasks.enqueue(delivery.pk), robust=True)
+    return delivery
+
+
+def record_for(endpoint: WebhookEndpoint, event_type: str, data: dict) -> Delivery:
+    """An event for one endpoint only (a test), in its owner's feed like any other, and its
+    delivery."""
+    (last, _) = FeedPosition.take_next(endpoint.owner_id, 1)
+    event = Event.objects.create(
+        type=event_type, owner_id=endpoint.owner_id, data=data, position=last
+    )
+    return send_to(endpoint, event)
+
+
 def redeliver(*, delivery_id: int) -> Delivery:
     """Staff: try a delivery again now, whatever became of it."""
     with transaction.atomic():
@@ -106,3 +133,30 @@ def enqueue_due(
         tasks.enqueue(delivery_id)
         count += 1
     return count
+
+
+def _check_active(endpoint: WebhookEndpoint) -> None:
+    if not endpoint.is_active:
+        raise Conflict(
+            f"Endpoint {endpoint.pk} is disabled; enable it first.", code="endpoint_disabled"
+        )
+
+
+@transaction.atomic
+def endpoint_ping(*, endpoint_id: int) -> Delivery:
+    """A `webhook.test` event sent to one endpoint now, signed as every delivery is, so that
+    a receiver's verification can be tried without waiting for a change."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+    _check_active(endpoint)
+    data = WebhookTestSerializer(endpoint).data
+    return record_for(endpoint, "webhook.test", data)
+
+
+@transaction.atomic
+def event_redeliver(*, event: Event, endpoint_id: int) -> Delivery:
+    """Send an event to one of its owner's endpoints again: one try now with the same
+    `webhook-id`, whatever became of the earlier ones (failed for good included), and one
+    for an endpoint that did not exist or did not subscribe when it happened."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+    _check_active(endpoint)
+    return send_to(endpoint, event)

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from ..http.fields import StrictCharField, StrictInputSerializer, UTCDateTimeField
 from ..http.rendering import OutputSerializer
 from .models import Delivery
-from .registry import EVENT_TYPES
+from .registry import EVENT_TYPES, register
 
 EVERY_EVENT = "*"
 
@@ -67,6 +67,24 @@ class WebhookEndpointInputSerializer(StrictInputSerializer):
 
     def validate_events(self, value):
         return sorted(set(value))
+
+
+class WebhookTestSerializer(OutputSerializer):
+    endpoint = serializers.IntegerField(
+        source="pk", read_only=True, help_text="The endpoint tested."
+    )
+    url = serializers.CharField(read_only=True)
+
+
+register(
+    "webhook.test",
+    WebhookTestSerializer,
+    "A test sent on request (webhook-endpoints/<id>/test/), signed as every delivery.",
+)
+
+
+class RedeliveryInputSerializer(StrictInputSerializer):
+    endpoint = serializers.IntegerField(min_value=1, help_text="One of your endpoints' id.")
 
 
 class WebhookEndpointSerializer(OutputSerializer):

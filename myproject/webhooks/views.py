@@ -7,20 +7,23 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from ..http.fields import ID_PATH_PATTERN
 from ..http.pagination import KeysetPagination
+from ..http.throttling import PartnerRateThrottle, WebhookSendThrottle
 from ..idempotency import idempotent
 from ..replicas import ReplicaListMixin
 from ..schema import CONFLICT
-from . import services
+from . import outbox, services
 from .filters import EventFilter
 from .models import Attempt, Delivery, Event, WebhookEndpoint
 from .registry import EVENT_TYPES
 from .serializers import (
     DeliverySerializer,
     EventSerializer,
+    RedeliveryInputSerializer,
     WebhookEndpointInputSerializer,
     WebhookEndpointSerializer,
     WebhookEndpointWithSecretSerializer,
@@ -37,6 +40,10 @@ SIGNATURE = (
     "given up; an endpoint failing for five days is disabled, saying why. Delivery is at "
     "least once: the same event id may arrive twice, so act on each id once."
 )
+
+
+# A test or a redelivery counts against the partner's request rate and its own.
+SENDS = [PartnerRateThrottle, WebhookSendThrottle]
 
 
 def owned(queryset, user):
@@ -73,13 +80,47 @@ class FeedPagination(KeysetPagination):
     )
 )
 class EventViewSet(ReplicaListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    write_scope = "webhooks:manage"
     queryset = Event.objects.all()
     serializer_class = EventSerializer
+    # An event is named by its id as partners see it, evt_...
+    lookup_field = "uid"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = r"evt_[0-9a-f]{1,40}"
     filterset_class = EventFilter
     pagination_class = FeedPagination
 
     def get_queryset(self):
         return owned(super().get_queryset(), self.request.user)
+
+    @extend_schema(
+        summary="Send an event to an endpoint again",
+        description=(
+            "One try now to one of your endpoints, with the same `webhook-id` (act on each id "
+            "once), whatever became of the earlier ones: a delivery that failed for good, one "
+            "still waiting for its next retry, or none (the endpoint did not exist or did not "
+            "subscribe then). Listed, with its attempt, in the endpoint's deliveries. Counted "
+            "against `WEBHOOK_SEND_THROTTLE_RATE` (10 a minute) besides the request rate. A "
+            "disabled endpoint gives 409 `endpoint_disabled`. " + SIGNATURE
+        ),
+        request=RedeliveryInputSerializer,
+        examples=[OpenApiExample("To endpoint 1", request_only=True, value={"endpoint": 1})],
+        responses={202: DeliverySerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], throttle_classes=SENDS)
+    def redeliver(self, request, **kwargs):
+        event = self.get_object()
+        params = RedeliveryInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        endpoint = owned(WebhookEndpoint.objects, request.user).filter(
+            pk=params.validated_data["endpoint"]
+        )
+        if not endpoint.exists():
+            raise ValidationError({"endpoint": ["No such endpoint of yours."]})
+        delivery = outbox.event_redeliver(
+            event=event, endpoint_id=params.validated_data["endpoint"]
+        )
+        return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     @property
     def paginator(self):
@@ -144,6 +185,23 @@ class WebhookEndpointViewSet(
         return Response(
             WebhookEndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(
+        summary="Send a test event to an endpoint",
+        description=(
+            "A `webhook.test` event (`data`: the endpoint's id and URL), delivered by a worker "
+            "within seconds and signed as every delivery is, to check a receiver's "
+            "verification. It is in your feed and in the endpoint's deliveries like any event. "
+            "Counted against `WEBHOOK_SEND_THROTTLE_RATE` (10 a minute) besides the request "
+            "rate. A disabled endpoint gives 409 `endpoint_disabled`."
+        ),
+        request=None,
+        responses={202: DeliverySerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], throttle_classes=SENDS)
+    def test(self, request, **kwargs):
+        delivery = outbox.endpoint_ping(endpoint_id=self.get_object().pk)
+        return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         summary="Rotate an endpoint's signing secret",
