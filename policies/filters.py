@@ -13,9 +13,11 @@ class PolicyFilter(FilterSet):
         method="filter_state", choices=Policy.State.choices, label="Current state."
     )
 
+    partner_reference = django_filters.CharFilter(label="Your reference, exactly.")
+
     class Meta:
         model = Policy
-        fields = ["customer_id", "type", "state"]
+        fields = ["customer_id", "type", "state", "partner_reference"]
 
     def filter_state(self, queryset, name, value):
         return queryset.in_current_state(value)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from myproject.history import REASON_MAX_LENGTH, tracked
 from myproject.lifecycle import LifecycleQuerySet, Stateful
 from myproject.problems import Conflict
-from quotes.models import MONEY, PricedParts, parts_add_up
+from quotes.models import MONEY, PartnerData, PricedParts, parts_add_up
 from quotes.pricing import PLANS, PremiumParts
 
 
@@ -26,7 +26,7 @@ class CancellationReason(models.TextChoices):
     OTHER = "other"
 
 
-class Policy(PricedParts, Stateful):
+class Policy(PricedParts, PartnerData, Stateful):
     """The contract issued when a quote is paid; its id is the quote's id.
 
     Cover, premium (with its parts) and currency are copied from the quote, never recomputed;
@@ -130,6 +130,11 @@ class Policy(PricedParts, Stateful):
             models.Index(fields=["state", "end_date"], name="policy_expiry_idx"),
             models.Index(fields=["state", "cancelled_on"], name="policy_cancellation_idx"),
             models.Index(fields=["state", "next_due"], name="policy_arrears_idx"),
+            models.Index(
+                fields=["partner", "partner_reference"],
+                condition=~Q(partner_reference=""),
+                name="policy_partner_reference_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -197,6 +202,8 @@ class Policy(PricedParts, Stateful):
             currency=quote.currency,
             start_date=start,
             end_date=end,
+            partner_reference=quote.partner_reference,
+            metadata=quote.metadata,
             **fields,
         )
         policy.set_parts(quote)

@@ -11,7 +11,7 @@ from myproject.http.fields import (
 )
 from myproject.http.rendering import OutputSerializer
 from quotes.pricing import PLANS
-from quotes.serializers import PartsSerializer, money_input, money_output
+from quotes.serializers import MetadataField, PartsSerializer, money_input, money_output
 
 from .models import REMINDER_DAYS, CancellationReason, Instalment, Payment, Policy
 
@@ -153,6 +153,10 @@ class PolicySerializer(OutputSerializer):
     renewal_quote = serializers.IntegerField(
         source="renewal_quote_id", read_only=True, allow_null=True
     )
+    partner_reference = serializers.CharField(
+        read_only=True, help_text="Yours, from the quote it was issued from."
+    )
+    metadata = MetadataField(read_only=True, help_text="Yours, from its quote.")
     payment = serializers.SerializerMethodField(help_text="The charge that issued the policy.")
     refund = serializers.SerializerMethodField(help_text="The cancellation's refund.")
     payments = serializers.SerializerMethodField(

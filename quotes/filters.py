@@ -22,10 +22,11 @@ class QuoteFilter(FilterSet):
         method="filter_state", choices=Quote.State.choices, label="Current state."
     )
     type = ProductCodeFilter(field_name="product")
+    partner_reference = django_filters.CharFilter(label="Your reference, exactly.")
 
     class Meta:
         model = Quote
-        fields = ["customer", "state", "type"]
+        fields = ["customer", "state", "type", "partner_reference"]
 
     def filter_state(self, queryset, name, value):
         return queryset.in_current_state(value)

@@ -9,6 +9,7 @@ from django.db.models import F, Q, Value
 from myproject.history import tracked
 from myproject.lifecycle import LifecycleQuerySet, Stateful
 from myproject.problems import Conflict
+from myproject.text import validate_plain_text
 
 from .pricing import PART_NAMES, PLAN_INSTALMENTS, InstalmentPlan, PremiumParts, instalment_plan
 
@@ -231,7 +232,49 @@ class QuoteState(models.TextChoices):
 OPEN_STATES = (QuoteState.QUOTED, QuoteState.ACCEPTED)
 
 
-class Quote(PricedParts, Stateful):
+# A partner's own data on a quote or policy, echoed back and in events (as XCover's
+# partner_metadata): string keys and values, bounded.
+METADATA_MAX_KEYS = 20
+METADATA_MAX_KEY_LENGTH = 40
+METADATA_MAX_VALUE_LENGTH = 500
+
+
+def validate_metadata(value) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError("An object of string keys and values.", code="invalid")
+    if len(value) > METADATA_MAX_KEYS:
+        raise ValidationError(f"At most {METADATA_MAX_KEYS} keys.", code="invalid")
+    for key, item in value.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= METADATA_MAX_KEY_LENGTH:
+            raise ValidationError(
+                f"Keys are 1 to {METADATA_MAX_KEY_LENGTH} characters.", code="invalid"
+            )
+        if not isinstance(item, str) or len(item) > METADATA_MAX_VALUE_LENGTH:
+            raise ValidationError(
+                f"Values are strings of at most {METADATA_MAX_VALUE_LENGTH} characters.",
+                code="invalid",
+            )
+        validate_plain_text(key)
+        validate_plain_text(item)
+
+
+class PartnerData(models.Model):
+    """The partner's own reference (unique among its quotes, and so its policies) and
+    metadata, on a quote and copied to the policy it issues."""
+
+    partner_reference = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_plain_text],
+        help_text="The partner's own id for it (its order or booking id); unique per partner.",
+    )
+    metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
+
+    class Meta:
+        abstract = True
+
+
+class Quote(PricedParts, PartnerData, Stateful):
     """A priced offer to one customer. The premium is fixed when priced, never recomputed."""
 
     State = QuoteState
@@ -286,6 +329,11 @@ class Quote(PricedParts, Stateful):
             parts_add_up("premium", "quote_premium_parts"),
             models.CheckConstraint(
                 condition=Q(state__in=QuoteState.values), name="quote_state_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "partner_reference"],
+                condition=~Q(partner_reference=""),
+                name="quote_partner_reference_unique",
             ),
         ]
 

@@ -1,5 +1,6 @@
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,7 +17,14 @@ from myproject.http.fields import (
 )
 from myproject.http.rendering import OutputSerializer
 
-from .models import UNAVAILABLE_CODES, Product, Quote
+from .models import (
+    METADATA_MAX_KEYS,
+    METADATA_MAX_VALUE_LENGTH,
+    UNAVAILABLE_CODES,
+    Product,
+    Quote,
+    validate_metadata,
+)
 from .pricing import PART_NAMES, PLANS
 
 
@@ -26,6 +34,37 @@ def money_input(**kwargs) -> MoneyField:
 
 def money_output(**kwargs) -> MoneyField:
     return MoneyField(read_only=True, **kwargs)
+
+
+METADATA_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {"type": "string", "maxLength": METADATA_MAX_VALUE_LENGTH},
+    "maxProperties": METADATA_MAX_KEYS,
+    "example": {"order": "A-1042", "channel": "checkout"},
+}
+
+
+@extend_schema_field(METADATA_SCHEMA)
+class MetadataField(serializers.Field):
+    """The partner's own data: at most 20 string keys (1-40 characters) with string values
+    of at most 500 characters; anything else is a 400 on the field."""
+
+    def to_internal_value(self, data):
+        try:
+            validate_metadata(data)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+PARTNER_REFERENCE_HELP = (
+    "Your own id for it (an order or booking id), unique among your quotes: a second quote "
+    "with it is a 409 `reference_exists` naming the first. Its policy carries it too."
+)
+METADATA_HELP = "Your own data, echoed back, in events and on its policy."
 
 
 class AgeBandSerializer(OutputSerializer):
@@ -160,6 +199,8 @@ class QuoteSerializer(OutputSerializer):
         read_only=True,
         help_text="An open quote past `valid_until` reads as expired.",
     )
+    partner_reference = serializers.CharField(read_only=True, help_text=PARTNER_REFERENCE_HELP)
+    metadata = MetadataField(read_only=True, help_text=METADATA_HELP)
     created_at = UTCDateTimeField()
     updated_at = UTCDateTimeField()
 
@@ -206,6 +247,12 @@ class QuoteCreateInputSerializer(StrictInputSerializer):
         required=False,
         help_text="The price the client showed; a different server price is refused with 409.",
     )
+    partner_reference = StrictCharField(
+        required=False,
+        max_length=Quote._meta.get_field("partner_reference").max_length,
+        help_text=PARTNER_REFERENCE_HELP,
+    )
+    metadata = MetadataField(required=False, help_text=METADATA_HELP)
 
     def validate(self, attrs):
         by_id, by_code = attrs.pop("policy", None), attrs.pop("type", None)
@@ -252,6 +299,7 @@ class OfferInputSerializer(StrictInputSerializer):
     cover = money_input(
         required=False, help_text="For every product; each one's default if not sent."
     )
+    metadata = MetadataField(required=False, help_text="Your own data, on every quote made.")
 
 
 class UnavailableSerializer(OutputSerializer):

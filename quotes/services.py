@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -127,12 +127,16 @@ def quote_create(
     now: dt.datetime | None = None,
     rated_on: dt.date | None = None,
     expires_by: dt.datetime | None = None,
+    partner_reference: str = "",
+    metadata: dict | None = None,
 ) -> Quote:
     """Price a quote for the customer's age today (or on `rated_on`, e.g. a renewal's start);
     nothing is stored if any check fails.
 
     `age_band` and `quoted_premium` are what the client believes: a different band is a
     client error (400), a different price means the client showed a stale price (409).
+    `partner_reference`, if given, is unique among the partner's quotes: a second use is a
+    409 `reference_exists` naming the quote that has it.
     """
     return _quote_create(
         customer=customer,
@@ -144,7 +148,23 @@ def quote_create(
         now=now,
         rated_on=rated_on,
         expires_by=expires_by,
+        partner_reference=partner_reference,
+        metadata=metadata,
     )
+
+
+def _refuse_known_reference(partner_id: int, reference: str) -> None:
+    existing = (
+        Quote.objects.filter(partner_id=partner_id, partner_reference=reference)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if existing is not None:
+        raise Conflict(
+            f"Quote {existing} already has the reference {reference!r}.",
+            code="reference_exists",
+            id=existing,
+        )
 
 
 def _quote_create(
@@ -159,6 +179,8 @@ def _quote_create(
     rated_on: dt.date | None = None,
     expires_by: dt.datetime | None = None,
     commission: Decimal | None = None,
+    partner_reference: str = "",
+    metadata: dict | None = None,
 ) -> Quote:
     # quote_create's rules, in the caller's transaction; every check comes before the first
     # write, so a refusal leaves the transaction as it found it. `commission`: the partner's
@@ -196,14 +218,32 @@ def _quote_create(
     valid_until = now + dt.timedelta(days=product.quote_validity_days)
     if expires_by is not None:
         valid_until = min(valid_until, expires_by)
+    if partner_reference:
+        _refuse_known_reference(customer.partner_id, partner_reference)
     quote = Quote.priced(
-        customer, product, cover=cover, band=band, age=age, parts=parts, valid_until=valid_until
+        customer,
+        product,
+        cover=cover,
+        band=band,
+        age=age,
+        parts=parts,
+        valid_until=valid_until,
+        partner_reference=partner_reference,
+        metadata=metadata or {},
     )
     # The service chose every value (the constraints hold by construction, the related rows
     # were read above): check the fields alone, without a query per foreign key and check.
     quote.full_clean(exclude=["partner", "customer", "product"], validate_constraints=False)
     quote._history_user = by
-    quote.save()
+    if not partner_reference:
+        quote.save()
+    else:
+        try:
+            with transaction.atomic():  # a savepoint: the race below leaves the caller's intact
+                quote.save()
+        except IntegrityError:  # the same reference, by a request made at the same time
+            _refuse_known_reference(customer.partner_id, partner_reference)
+            raise
     quote_event("quote.created", quote)
     return quote
 
@@ -220,7 +260,11 @@ class Unavailable:
 @transaction.atomic
 @outbox.together()  # its events in two statements, however many products
 def offer_create(
-    *, customer: Customer, cover: Decimal | None = None, by: Actor = None
+    *,
+    customer: Customer,
+    cover: Decimal | None = None,
+    metadata: dict | None = None,
+    by: Actor = None,
 ) -> tuple[list[Quote], list[Unavailable]]:
     """Price every active product for the customer at once: a stored quote for each product
     that can cover them (each exactly as `quote_create` makes it, ready to accept), and the
@@ -238,6 +282,7 @@ def offer_create(
                     cover=cover,
                     by=by,
                     commission=rates[product.pk],
+                    metadata=metadata,
                 )
             )
         except ValidationError as refused:

@@ -24,11 +24,15 @@ from .serializers import (
     money_output,
 )
 
-# premium_mismatch tells the price the server would charge now.
+# premium_mismatch tells the price the server would charge now; reference_exists names the
+# quote that has the reference.
 PRICE_CONFLICT = conflict(
     "PriceProblem",
     premium=money_output(required=False, help_text="With premium_mismatch: the current premium."),
     currency=serializers.CharField(required=False, help_text="With premium_mismatch."),
+    id=serializers.IntegerField(
+        required=False, help_text="With reference_exists: the quote that has the reference."
+    ),
 )
 
 
@@ -70,7 +74,10 @@ class QuoteViewSet(
         description=(
             "Prices cover for the customer's age today. Name the product with `type` (code) "
             "or `policy` (id). Send `quoted_premium` to be told (409 `premium_mismatch`, with "
-            "the current `premium`) if the price you showed is out of date."
+            "the current `premium`) if the price you showed is out of date. "
+            "`partner_reference` (yours, unique among your quotes; a second use is a 409 "
+            "`reference_exists` with the `id` of the quote that has it) and `metadata` (up to "
+            "20 string keys and values) go with the quote to its policy and events."
         ),
         request=QuoteCreateInputSerializer,
         examples=[
@@ -78,7 +85,17 @@ class QuoteViewSet(
                 "Personal accident for customer 1",
                 request_only=True,
                 value={"customer": 1, "type": "personal-accident", "cover": "50000.00"},
-            )
+            ),
+            OpenApiExample(
+                "With your reference and metadata",
+                request_only=True,
+                value={
+                    "customer": 1,
+                    "type": "personal-accident",
+                    "partner_reference": "ORDER-1042",
+                    "metadata": {"channel": "checkout"},
+                },
+            ),
         ],
         responses={201: QuoteSerializer, 409: PRICE_CONFLICT},
     )
@@ -158,7 +175,10 @@ class OfferViewSet(viewsets.GenericViewSet):
         params.is_valid(raise_exception=True)
         customer = params.validated_data["customer"]
         quotes, unavailable = services.offer_create(
-            customer=customer, cover=params.validated_data.get("cover"), by=acting_user(request)
+            customer=customer,
+            cover=params.validated_data.get("cover"),
+            metadata=params.validated_data.get("metadata"),
+            by=acting_user(request),
         )
         offer = {"customer": customer.pk, "quotes": quotes, "unavailable": unavailable}
         return Response(OfferSerializer(offer).data, status=status.HTTP_201_CREATED)

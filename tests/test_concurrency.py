@@ -317,3 +317,13 @@ def test_a_collection_and_the_lapse_job_at_once_have_one_effect(
     else:
         assert (status, lapsed) == (200, 0)
         assert (policy.state, second.status) == ("active", "paid")
+
+
+def test_two_quotes_with_one_reference_at_once_make_one_and_a_409(token_and_quote):
+    token, quote = token_and_quote
+    body = {"customer": quote.customer_id, "type": "term-life", "partner_reference": "R-1"}
+
+    statuses = at_once(*[lambda: post(token, "quotes/", body)] * 2)
+
+    assert sorted(statuses) == [201, 409]
+    assert Quote.objects.filter(partner_reference="R-1").count() == 1

@@ -30,6 +30,7 @@ COLUMNS = {
     ("QuoteRestatementRequest", "type"): Product._meta.get_field("code"),
     ("PaymentByUpdateInputRequest", "type"): Product._meta.get_field("code"),
     ("QuoteCreateInputRequest", "age_band"): Quote._meta.get_field("age_band"),
+    ("QuoteCreateInputRequest", "partner_reference"): Quote._meta.get_field("partner_reference"),
     ("QuoteDeclineInputRequest", "reason"): HISTORY_REASON,
     ("CancelInputRequest", "note"): Policy._meta.get_field("cancellation_note"),
     ("InstalmentFailureInputRequest", "reason"): Instalment._meta.get_field("failure_reason"),
