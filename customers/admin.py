@@ -14,20 +14,27 @@ from .models import Customer, Partner, TokenGrant
 class PartnerAdmin(StaffHistoryAdmin):
     """Partners sign in as their own user, with API tokens (listed under Knox)."""
 
-    list_display = ("name", "commission_rate", "user", "created_at")
+    list_display = ("name", "is_sandbox", "commission_rate", "user", "created_at")
+    list_filter = ("is_sandbox",)
     search_fields = ("name", "user__username")
-    readonly_fields = ("user", "created_at")
 
     def get_fields(self, request, obj=None):
-        editable = ("name", "commission_rate")
-        return editable if obj is None else (*editable, "user", "created_at")
+        if obj is None:
+            return ("name", "is_sandbox", "commission_rate")
+        return ("name", "commission_rate", "is_sandbox", "user", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Live or sandbox for good: its data was made as one or the other.
+        return () if obj is None else ("is_sandbox", "user", "created_at")
 
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
             return
         # and its user
-        created = services.partner_create(name=obj.name, commission_rate=obj.commission_rate)
+        created = services.partner_create(
+            name=obj.name, commission_rate=obj.commission_rate, is_sandbox=obj.is_sandbox
+        )
         obj.pk, obj.user, obj.created_at = created.pk, created.user, created.created_at
 
 

@@ -39,6 +39,13 @@ class Partner(models.Model):
         help_text="Percent of the net premium the partner earns, unless a product says "
         "otherwise (see the product's commissions).",
     )
+    is_sandbox = models.BooleanField(
+        "sandbox",
+        default=False,
+        help_text="A sandbox partner integrates against the same API, but its data is never "
+        "live business: left out of the dashboard, exports and reports to the insurer, and "
+        "its documents are marked SPECIMEN.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Its commission rate prices every quote it makes: who changed it, and when, is kept.

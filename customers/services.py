@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from knox.models import AuthToken
@@ -83,9 +84,11 @@ def customer_update(*, customer_id: int, by: AbstractBaseUser | None = None, **c
 
 
 @transaction.atomic
-def partner_create(*, name: str, commission_rate: Decimal = Decimal(0)) -> Partner:
+def partner_create(
+    *, name: str, commission_rate: Decimal = Decimal(0), is_sandbox: bool = False
+) -> Partner:
     """A partner with its own user, which signs in with API tokens only (no password), and
-    its default commission rate (percent of the net premium)."""
+    its default commission rate (percent of the net premium); live, or a sandbox."""
     User = get_user_model()
     base = f"partner-{slugify(name)[:100] or 'unnamed'}"
     username, n = base, 1
@@ -95,15 +98,22 @@ def partner_create(*, name: str, commission_rate: Decimal = Decimal(0)) -> Partn
     user = User(username=username, is_staff=False)
     user.set_unusable_password()
     user.save()
-    return Partner.objects.create(name=name, user=user, commission_rate=commission_rate)
+    return Partner.objects.create(
+        name=name, user=user, commission_rate=commission_rate, is_sandbox=is_sandbox
+    )
 
 
 @transaction.atomic
 def partner_token_create(
-    *, name: str, expires_in: dt.timedelta | None = None, scopes: list[str] | None = None
+    *,
+    name: str,
+    expires_in: dt.timedelta | None = None,
+    scopes: list[str] | None = None,
+    sandbox: bool = False,
 ) -> tuple:
-    """Create the partner called `name` if it is new, and a new API token for it, limited to
-    `scopes` if given (every scope otherwise).
+    """Create the partner called `name` if it is new (a sandbox one if `sandbox`), and a new
+    API token for it, limited to `scopes` if given (every scope otherwise). A partner is live
+    or sandbox for good: asking an existing one for the other kind is refused.
 
     Returns (partner, token); the token is shown once: only its hash is stored.
     """
@@ -111,7 +121,10 @@ def partner_token_create(
         validate_scopes(scopes)
     partner = Partner.objects.filter(name=name).select_related("user").first()
     if partner is None:
-        partner = partner_create(name=name)
+        partner = partner_create(name=name, is_sandbox=sandbox)
+    elif partner.is_sandbox != sandbox:
+        kind = "a sandbox" if partner.is_sandbox else "a live"
+        raise ValidationError({"sandbox": f"{name} is {kind} partner."})
     auth_token, token = AuthToken.objects.create(user=partner.user, expiry=expires_in)
     if scopes is not None and set(scopes) != set(SCOPES):
         TokenGrant.objects.create(token=auth_token, scopes=sorted(scopes))

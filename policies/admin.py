@@ -178,9 +178,14 @@ class PolicyAdmin(StaffHistoryAdmin):
         header += ["currency", "state", "start", "end", "paid on", "refunded"]
         header += ["cancellation reason", "cancelled on"]
         refunds = Payment.objects.filter(policy=OuterRef("pk"), kind=Payment.Kind.REFUND)
-        policies = queryset.select_related("customer", "product").annotate(
-            refunded=Subquery(
-                refunds.values("policy").annotate(total=Sum("amount")).values("total")
+        # Live business only: a sandbox partner's policies are never exported.
+        policies = (
+            queryset.filter(partner__is_sandbox=False)
+            .select_related("customer", "product")
+            .annotate(
+                refunded=Subquery(
+                    refunds.values("policy").annotate(total=Sum("amount")).values("total")
+                )
             )
         )
         rows = (

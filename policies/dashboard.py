@@ -45,23 +45,19 @@ MONEY_MEASURES = ("premium written", "refunds")
 
 def figures(*, today: dt.date) -> dict:
     since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=DAYS - 1), dt.time()))
+    # Live business only: sandbox partners' data is never the insurer's.
+    live = {"created_at__gte": since, "partner__is_sandbox": False}
     measures = {
-        "quotes": daily(
-            Quote.objects.filter(created_at__gte=since).annotate(code=_code("product")), Count("id")
-        ),
+        "quotes": daily(Quote.objects.filter(**live).annotate(code=_code("product")), Count("id")),
         "policies sold": daily(
-            Policy.objects.filter(created_at__gte=since).annotate(code=_code("product")),
-            Count("quote"),
+            Policy.objects.filter(**live).annotate(code=_code("product")), Count("quote")
         ),
         "premium written": money(
-            daily(
-                Policy.objects.filter(created_at__gte=since).annotate(code=_code("product")),
-                Sum("premium"),
-            )
+            daily(Policy.objects.filter(**live).annotate(code=_code("product")), Sum("premium"))
         ),
         "refunds": money(
             daily(
-                Payment.objects.filter(created_at__gte=since, kind=Payment.Kind.REFUND).annotate(
+                Payment.objects.filter(**live, kind=Payment.Kind.REFUND).annotate(
                     code=_code("policy__product")
                 ),
                 Sum("amount"),

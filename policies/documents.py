@@ -59,6 +59,8 @@ def content(policy: Policy) -> dict:
     if policy.cancelled_on:
         reason = policy.get_cancellation_reason_display().lower()
         rows.append(["Cancellation", f"from {_day(policy.cancelled_on)} ({reason})"])
+    if policy.partner.is_sandbox:  # a test: it must never pass for a real contract
+        rows.insert(0, ["SPECIMEN", "Sandbox: no cover, not a contract"])
     said = {
         "rows": rows,
         "as_of": _day(policy.updated_at.date()),
@@ -132,8 +134,11 @@ def policy_document(policy: Policy) -> bytes:
 
 def render(policy: Policy, said: dict) -> bytes:
     heading = pdf.style("heading", size=13, bold=True, spaceBefore=4, spaceAfter=4)
+    title = "Policy schedule"
+    if said["rows"][0][0] == "SPECIMEN":
+        title = "SPECIMEN policy schedule (sandbox, no cover)"
     story = [
-        pdf.paragraph("Policy schedule", pdf.style("title", size=18, bold=True, spaceAfter=8)),
+        pdf.paragraph(title, pdf.style("title", size=18, bold=True, spaceAfter=8)),
         _table(said["rows"], widths=(40 * mm, 130 * mm), labels=True),
         Spacer(1, 6 * mm),
     ]

@@ -21,12 +21,18 @@ class Command(BaseCommand):
             "--expires-in", type=int, metavar="DAYS", help="The token expires after DAYS days."
         )
         parser.add_argument(
+            "--sandbox",
+            action="store_true",
+            help="A sandbox partner (new ones only): the same API, its data kept out of live "
+            "reports, its documents marked SPECIMEN.",
+        )
+        parser.add_argument(
             "--scopes",
             metavar="SCOPE,...",
             help=f"Limit the token to these scopes ({', '.join(SCOPES)}); every one by default.",
         )
 
-    def handle(self, *args, name, expires_in, scopes, **options):
+    def handle(self, *args, name, expires_in, scopes, sandbox, **options):
         name = name.strip()
         if not name or len(name) > 100:
             raise CommandError("NAME must be 1 to 100 characters.")
@@ -35,12 +41,15 @@ class Command(BaseCommand):
         expiry = dt.timedelta(days=expires_in) if expires_in else None
         limited = [scope.strip() for scope in scopes.split(",")] if scopes is not None else None
         try:
-            partner, token = partner_token_create(name=name, expires_in=expiry, scopes=limited)
+            partner, token = partner_token_create(
+                name=name, expires_in=expiry, scopes=limited, sandbox=sandbox
+            )
         except ValidationError as exc:
-            raise CommandError(f"--scopes: {'; '.join(exc.messages)}") from exc
+            raise CommandError("; ".join(exc.messages)) from exc
         lifetime = f"expires in {expires_in} days" if expires_in else "does not expire"
         allowed = ", ".join(limited) if limited else "every scope"
+        kind = "Sandbox partner" if partner.is_sandbox else "Partner"
         self.stdout.write(
-            f"Partner {partner.name} (id {partner.pk}); this token {lifetime}, {allowed}:"
+            f"{kind} {partner.name} (id {partner.pk}); this token {lifetime}, {allowed}:"
         )
         self.stdout.write(token)
