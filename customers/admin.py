@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django import forms
 from django.contrib import admin
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.models import AuthToken
@@ -7,7 +8,7 @@ from knox.models import AuthToken
 from myproject.admin import StaffHistoryAdmin
 
 from . import services
-from .models import Customer, Partner, TokenGrant
+from .models import SCOPES, Customer, Partner, TokenGrant
 
 
 @admin.register(Partner)
@@ -69,12 +70,39 @@ class CustomerAdmin(StaffHistoryAdmin):
 admin.site.unregister(AuthToken)
 
 
+class ScopesField(forms.TypedMultipleChoiceField):
+    """A key's scopes as boxes to tick, kept in the order they are listed."""
+
+    def __init__(self, **kwargs):
+        choices = [(scope, f"{scope}: {what}") for scope, what in SCOPES.items()]
+        super().__init__(choices=choices, widget=forms.CheckboxSelectMultiple, **kwargs)
+
+    def clean(self, value):
+        chosen = super().clean(value)
+        return [scope for scope in SCOPES if scope in chosen]
+
+
+class TokenGrantInline(admin.StackedInline):
+    """Limits the key to the scopes ticked; without one (or deleted) it has every scope."""
+
+    model = TokenGrant
+    max_num = 1
+    verbose_name = "scopes (none: every scope)"
+    verbose_name_plural = verbose_name
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "scopes":
+            return ScopesField(help_text="What this key may do; untick all by deleting this.")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 @admin.register(AuthToken)
 class AuthTokenAdmin(KnoxAuthTokenAdmin):
     """Tokens by owner, with the first characters of the key (the rest is never stored)."""
 
     list_display = ("key_prefix", "user", "partner", "scopes", "created", "expiry")
     list_select_related = ("user__partner", "grant")
+    inlines = [TokenGrantInline]
     search_fields = ("token_key", "user__username", "user__partner__name")
 
     @admin.display(description="key starts", ordering="token_key")

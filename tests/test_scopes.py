@@ -133,3 +133,35 @@ def test_staff_signed_in_to_admin_have_every_scope(staff_api, customer):
 
     assert staff_api.post(f"/api/v1/quotes/{quote.pk}/pay/", {}, format="json").status_code == 200
     assert Quote.objects.get(pk=quote.pk).state == "paid"
+
+
+def test_staff_limit_a_key_to_scopes_in_admin_and_it_applies_at_once(
+    admin_client, partner, customer
+):
+    auth_token, token = AuthToken.objects.create(user=partner.user, expiry=None)
+    client = client_with_token(token)
+    assert client.post("/api/v1/customers/", {}, format="json").status_code == 400  # allowed
+    page = f"/admin/knox/authtoken/{auth_token.pk}/change/"
+
+    shown = admin_client.get(page)
+    saved = admin_client.post(
+        page,
+        {
+            # The key as it is (knox's own form), with the scopes ticked below it.
+            "digest": auth_token.digest,
+            "token_key": auth_token.token_key,
+            "user": partner.user.pk,
+            "grant-TOTAL_FORMS": 1,
+            "grant-INITIAL_FORMS": 0,
+            "grant-MIN_NUM_FORMS": 0,
+            "grant-MAX_NUM_FORMS": 1,
+            "grant-0-token": auth_token.pk,
+            "grant-0-scopes": ["read", "quotes:write"],
+        },
+    )
+
+    assert shown.status_code == 200
+    assert "customers:write" in shown.content.decode()
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    assert TokenGrant.objects.get().scopes == ["read", "quotes:write"]
+    assert refused(client.post("/api/v1/customers/", {}, format="json"), "customers:write")
