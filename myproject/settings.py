@@ -338,7 +338,11 @@ API_TAGS = [
         "<key>`. The insurer's staff make partners and keys (`manage.py create_partner NAME`, "
         "or admin); `make run` prints a demo partner's key. In Swagger UI, paste the key "
         "alone under Authorize. A partner sees only its own customers, quotes, policies and "
-        "events.",
+        "events. A key may be limited to scopes (read, customers:write, quotes:write, "
+        "payments:write, policies:write, webhooks:manage): outside them a request is 403 "
+        "`insufficient_scope`. A sandbox partner's key works the same, its data kept out of "
+        "the insurer's figures. Every answer tells the key's budget in `RateLimit-Policy` and "
+        "`RateLimit`.",
         [],
     ),
     ("Customers", "The people a partner sells to.", ["/api/v1/customers"]),
