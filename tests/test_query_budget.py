@@ -137,3 +137,37 @@ def test_every_write_stays_within_its_query_budget(api, customer):
         assert response.status_code < 400, response.content
         written = [q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
         assert len(written) <= AUTH_QUERIES + budget + EVENT_QUERIES * events, (path, len(written))
+
+
+def monthly_policies(partner, count: int) -> list:
+    product = Product.objects.get(code="critical-illness")
+    policies = []
+    for _ in range(count):
+        customer = CustomerFactory(partner=partner, dob=born_years_ago(35))
+        quote = quote_create(customer=customer, product=product)
+        quote_accept(quote_id=quote.pk)
+        policies.append(policy_issue(quote_id=quote.pk, plan="monthly"))
+    return policies
+
+
+# Policies paid monthly: their instalments are read in one query per page, never per policy.
+INSTALMENT_READS = {
+    "/api/v1/instalments/": 2,  # count, page with their payments
+    "/api/v1/instalments/?status=due&due_before=01-01-2100": 2,
+    "/api/v1/policies/": 5,  # count, page, payments, endorsements, instalments
+    "/api/v1/policies/{policy}/": 4,  # the policy, payments, endorsements, instalments
+}
+
+
+@pytest.mark.parametrize(("path", "budget"), INSTALMENT_READS.items(), ids=list(INSTALMENT_READS))
+def test_instalment_reads_stay_within_their_budget_whatever_the_schedules(
+    api, partner, path, budget
+):
+    first = monthly_policies(partner, 2)[0]
+    path = path.format(policy=first.pk)
+    api.get("/api/v1/")  # the token is read once, then kept in the cache
+    small = queries(api, "get", path)
+    monthly_policies(partner, 4)
+
+    assert small <= AUTH_QUERIES + budget
+    assert queries(api, "get", path) == small
