@@ -9,11 +9,12 @@ history rows the services would have written. Rows are written with bulk inserts
 
 import contextlib
 import datetime as dt
+import json
 import random
 import sys
 from collections.abc import Callable, Iterator
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from customers.models import Customer, Partner
@@ -108,11 +109,18 @@ def _copy(model, rows: list, progress: Progress | None) -> None:
                 row.pk = new_id
     fields = model._meta.concrete_fields
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    # COPY's text takes a JSON column's value as its JSON text (a partner's metadata).
+    as_json = {field.name for field in fields if isinstance(field, models.JSONField)}
+
+    def value(field, row):
+        found = field.pre_save(row, add=True)
+        return json.dumps(found) if field.name in as_json else found
+
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for batch in batches(rows):
                 for row in batch:
-                    copy.write_row([field.pre_save(row, add=True) for field in fields])
+                    copy.write_row([value(field, row) for field in fields])
                 if progress:
                     progress.advance(len(batch))
 
