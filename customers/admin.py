@@ -8,7 +8,7 @@ from knox.models import AuthToken
 from myproject.admin import StaffHistoryAdmin
 
 from . import services
-from .models import SCOPES, Customer, Partner, TokenGrant
+from .models import SCOPES, Customer, Partner, TestClock, TokenGrant
 
 
 @admin.register(Partner)
@@ -37,6 +37,18 @@ class PartnerAdmin(StaffHistoryAdmin):
             name=obj.name, commission_rate=obj.commission_rate, is_sandbox=obj.is_sandbox
         )
         obj.pk, obj.user, obj.created_at = created.pk, created.user, created.created_at
+
+
+@admin.register(TestClock)
+class TestClockAdmin(admin.ModelAdmin):
+    """Sandbox partners' test clocks, as they stand; they move only through the API."""
+
+    list_display = ("id", "partner", "now", "created_at")
+    list_select_related = ("partner",)
+    readonly_fields = ("partner", "now", "created_at")
+
+    def has_add_permission(self, request):
+        return False
 
 
 def dob_from_search(term: str) -> dt.date | None:

@@ -96,6 +96,26 @@ class TokenGrant(models.Model):
         return ", ".join(self.scopes)
 
 
+class TestClock(models.Model):
+    """A sandbox partner's own time, as Stripe's test clocks: the customers attached to it at
+    creation, and their quotes, policies and instalments, live at `now`, which only moves
+    forward (customers.services.test_clock_advance runs what each day brings)."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="test_clocks")
+    now = models.DateTimeField(help_text="The time its objects live at.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Test clock {self.pk} at {self.now:%d-%m-%Y}"
+
+    @property
+    def today_there(self) -> dt.date:
+        return timezone.localdate(self.now)
+
+
 class Customer(models.Model):
     """A person a partner sells to. Born on a real date, after 1900 and before today."""
 
@@ -106,6 +126,15 @@ class Customer(models.Model):
     first_name = models.CharField(max_length=100, validators=[validate_name])
     last_name = models.CharField(max_length=100, validators=[validate_name])
     dob = models.DateField("date of birth")
+    test_clock = models.ForeignKey(
+        TestClock,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customers",
+        db_index=False,  # never looked up by clock: its quotes and policies are
+        help_text="A sandbox customer living at a test clock's time, with all its objects.",
+    )
     external_ref = models.CharField(
         "partner's reference",
         max_length=64,

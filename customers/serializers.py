@@ -9,8 +9,8 @@ from myproject.http.fields import (
 )
 from myproject.http.rendering import OutputSerializer
 
-from .access import partner_of
-from .models import Customer, Partner
+from .access import ScopedPrimaryKeyRelatedField, partner_of
+from .models import Customer, Partner, TestClock
 
 EXTERNAL_REF_MAX_LENGTH = Customer._meta.get_field("external_ref").max_length
 
@@ -31,6 +31,14 @@ class CustomerInputSerializer(StrictInputSerializer):
         max_length=EXTERNAL_REF_MAX_LENGTH,
         help_text="Your own id for this customer, unique among yours: sending one you used "
         "before answers 409 `customer_exists` with that customer's `id`.",
+    )
+    test_clock = ScopedPrimaryKeyRelatedField(
+        partner_path="partner",
+        queryset=TestClock.objects.all(),
+        pk_field=id_field(),
+        required=False,
+        help_text="Sandbox partners: one of your test clocks. The customer, its quotes, "
+        "policies and instalments then live at that clock's time.",
     )
 
     def validate(self, attrs):
@@ -71,3 +79,22 @@ class CustomerUpdateInputSerializer(StrictInputSerializer):
         max_length=EXTERNAL_REF_MAX_LENGTH,
         help_text="null clears it.",
     )
+
+
+class TestClockSerializer(OutputSerializer):
+    id = serializers.IntegerField(read_only=True)
+    now = UTCDateTimeField(help_text="The time its customers' objects live at.")
+    today = StrictDateField(
+        source="today_there", read_only=True, help_text="Its day, as the rules count days."
+    )
+    created_at = UTCDateTimeField()
+
+
+class TestClockInputSerializer(StrictInputSerializer):
+    start = StrictDateField(
+        required=False, help_text="Today by default, or a later day (the clock stands at noon)."
+    )
+
+
+class TestClockAdvanceInputSerializer(StrictInputSerializer):
+    to = StrictDateField(help_text="A later day than the clock's; it stands at noon then.")

@@ -10,7 +10,7 @@ from knox.models import AuthToken
 
 from myproject.problems import Conflict
 
-from .models import SCOPES, Customer, Partner, TokenGrant, validate_scopes
+from .models import SCOPES, Customer, Partner, TestClock, TokenGrant, validate_scopes
 
 
 def _refuse_known_ref(partner_id: int, external_ref: str | None, *, other_than=None) -> None:
@@ -49,17 +49,22 @@ def customer_create(
     last_name: str,
     dob: dt.date,
     external_ref: str = "",
+    test_clock: TestClock | None = None,
     by: AbstractBaseUser | None = None,
 ) -> Customer:
     """Register a partner's customer; the model's rules (trimmed names, birth date) apply. A
-    reference the partner already uses is a 409 naming that customer (nothing changes)."""
+    reference the partner already uses is a 409 naming that customer (nothing changes). A
+    sandbox partner's customer may live at one of its test clocks."""
     _refuse_known_ref(partner.pk, external_ref)
+    if test_clock is not None and test_clock.partner_id != partner.pk:
+        raise ValidationError({"test_clock": "Choose one of the partner's own test clocks."})
     customer = Customer(
         partner=partner,
         first_name=first_name,
         last_name=last_name,
         dob=dob,
         external_ref=external_ref,
+        test_clock=test_clock,
     )
     return _save(customer, by=by)
 

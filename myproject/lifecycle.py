@@ -94,9 +94,16 @@ class Stateful(models.Model):
 
     STATE_FIELD = "state"
     TRANSITIONS: dict[str, set[str]] = {}
+    # The rows the periodic jobs look after at the real time (a model whose rows may live at
+    # another time, a test clock's, leaves those out: that clock moves them).
+    REAL_TIME = Q()
 
     class Meta:
         abstract = True
+
+    def now(self) -> dt.datetime:
+        """The time this row lives at: the real time, unless the model says otherwise."""
+        return timezone.now()
 
     @classmethod
     def timed_states(cls, now: dt.datetime) -> list[tuple[str, Q]]:
@@ -122,7 +129,7 @@ class Stateful(models.Model):
     @property
     def current_state(self) -> str:
         """The state clients see: annotated by `with_current_state()`, or computed now."""
-        return self.__dict__.get("current_state") or self.state_at(timezone.now())
+        return self.__dict__.get("current_state") or self.state_at(self.now())
 
     @current_state.setter
     def current_state(self, value: str) -> None:
@@ -138,8 +145,9 @@ class Stateful(models.Model):
 
 
 def check_transition(obj: Stateful, to: str, *, now: dt.datetime | None = None) -> None:
-    """Refuse (409) a move TRANSITIONS does not allow from the state `obj` reads at `now`."""
-    now = now or timezone.now()
+    """Refuse (409) a move TRANSITIONS does not allow from the state `obj` reads at `now`
+    (its own time by default)."""
+    now = now or obj.now()
     current = obj.state_at(now)
     # Changed by time, whether or not a job has recorded it yet: only the record of it may
     # follow, or a move allowed from the state time brought (a policy in grace is cancelled).
@@ -194,22 +202,27 @@ def transition(
 
 
 def expire_due(
-    model: type[Stateful], *, batch_size: int = 500, now: dt.datetime | None = None
+    model: type[Stateful],
+    *,
+    batch_size: int = 500,
+    now: dt.datetime | None = None,
+    among: Q | None = None,
 ) -> int:
-    """Record every change time has brought (`expired`, a scheduled `cancelled`); returns how
-    many rows changed.
+    """Record every change time has brought (`expired`, a scheduled `cancelled`) to the rows
+    `among` (those living at the real time by default); returns how many rows changed.
 
     Each batch is one transaction whose rows are locked and re-checked, skipping rows another
     worker holds: safe from cron on several machines at once, and a second run does nothing.
     """
     now = now or timezone.now()
+    rows = model.REAL_TIME if among is None else among
     recorded = 0
     for state, condition in model.timed_states(now):
         while True:
             with transaction.atomic():
                 batch = list(
                     model.objects.select_for_update(skip_locked=True)
-                    .filter(condition)
+                    .filter(rows, condition)
                     .order_by("pk")[:batch_size]
                 )
                 for obj in batch:

@@ -366,6 +366,13 @@ API_TAGS = [
         ["/api/v1/policies"],
     ),
     (
+        "Sandbox",
+        "For sandbox partners only (live ones get 404): test clocks, whose customers live at "
+        "the clock's time, moved forward to see renewals, expiry, instalments and lapses "
+        "happen in minutes.",
+        ["/api/v1/test-clocks"],
+    ),
+    (
         "Events and webhooks",
         "What happened to a partner's objects: a feed to poll, and signed webhooks pushed to "
         "its endpoints.",

@@ -53,7 +53,7 @@ def favicon(request):
 
 
 resources = [
-    path("", include("customers.urls")),  # customers/
+    path("", include("customers.urls")),  # customers/, test-clocks/
     path("", include("quotes.urls")),  # products/, quotes/ (accept, decline), offers/
     # policies/..., instalments/..., and quotes/<id>/pay/, served by policies: paying issues a
     # policy.

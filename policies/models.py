@@ -8,7 +8,7 @@ from django.utils import timezone
 from myproject.history import REASON_MAX_LENGTH, tracked
 from myproject.lifecycle import LifecycleQuerySet, Stateful
 from myproject.problems import Conflict
-from quotes.models import MONEY, PartnerData, PricedParts, parts_add_up
+from quotes.models import MONEY, Clocked, PartnerData, PricedParts, clock_index, parts_add_up
 from quotes.pricing import PLANS, PremiumParts
 
 
@@ -26,7 +26,7 @@ class CancellationReason(models.TextChoices):
     OTHER = "other"
 
 
-class Policy(PricedParts, PartnerData, Stateful):
+class Policy(PricedParts, PartnerData, Clocked, Stateful):
     """The contract issued when a quote is paid; its id is the quote's id.
 
     Cover, premium (with its parts) and currency are copied from the quote, never recomputed;
@@ -135,6 +135,7 @@ class Policy(PricedParts, PartnerData, Stateful):
                 condition=~Q(partner_reference=""),
                 name="policy_partner_reference_idx",
             ),
+            clock_index("policy_clock_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -204,6 +205,7 @@ class Policy(PricedParts, PartnerData, Stateful):
             end_date=end,
             partner_reference=quote.partner_reference,
             metadata=quote.metadata,
+            test_clock_id=quote.test_clock_id,
             **fields,
         )
         policy.set_parts(quote)
@@ -455,7 +457,7 @@ class InstalmentStatus(models.TextChoices):
 REMINDER_DAYS = 3
 
 
-class Instalment(PricedParts, Stateful):
+class Instalment(PricedParts, Clocked, Stateful):
     """One payment of a policy's plan, with its share of each part of the premium (its fees
     include the instalment fee). The partner collects it and reports the outcome; the first
     is paid when the policy is issued. The instalments of a plan add up to its total exactly.
@@ -508,6 +510,7 @@ class Instalment(PricedParts, Stateful):
         indexes = [
             models.Index(fields=["partner", "id"], name="instalment_partner_idx"),
             models.Index(fields=["status", "due_date"], name="instalment_due_idx"),
+            clock_index("instalment_clock_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["policy", "number"], name="instalment_number_unique"),

@@ -33,6 +33,7 @@ def instalments_of(
         instalment = Instalment(
             policy=policy,
             partner_id=policy.partner_id,
+            test_clock_id=policy.test_clock_id,
             number=number,
             due_date=due,
             amount=parts.premium,

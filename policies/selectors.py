@@ -52,7 +52,10 @@ def ready_to_render(policies: list[Policy]) -> list[Policy]:
             endorsements=endorsements[policy.pk],
             instalments=instalments[policy.pk],
         )
-        policy.current_state = policy.state_at(now)
+        # A test clock's policy reads its clock's time; every live one the same real now.
+        policy.current_state = policy.state_at(
+            now if policy.test_clock_id is None else policy.now()
+        )
     return policies
 
 

@@ -7,11 +7,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.dispatch import receiver
 from django.http import Http404
 from django.utils import timezone
 
 from customers.access import visible_to
-from myproject.lifecycle import check_transition, transition
+from customers.clocks import clock_ticked, time_of
+from myproject.lifecycle import check_transition, expire_due, transition
 from myproject.problems import Conflict
 from myproject.webhooks import outbox
 from quotes.models import OPEN_STATES, PART_NAMES, Product, Quote
@@ -64,17 +67,18 @@ def policy_issue(
     quote is paid only while the policy it renews is still active with no cancellation
     ahead; its cover starts the day after that policy ends, never before the day it is paid.
     """
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    # One read finds the quote as its payer may see it (another partner's is not found) and
-    # the policy it renews, locked before the quote, in the order policy_cancel locks them.
+    # One read finds the quote as its payer may see it (another partner's is not found), the
+    # policy it renews, locked before the quote, in the order policy_cancel locks them, and
+    # the clock it lives by.
     quotes = Quote.objects.filter(pk=quote_id)
     if by is not None:
         quotes = visible_to(quotes, by, "partner")
     try:
-        renewed_id = quotes.values_list("renewal_of", flat=True).get()
+        renewed_id, clock_id = quotes.values_list("renewal_of", "test_clock").get()
     except Quote.DoesNotExist:
         raise Http404(f"No quote {quote_id}.") from None
+    now = now or time_of(clock_id)
+    today = timezone.localdate(now)
     renewed = lock_policy(renewed_id) if renewed_id is not None else None
     quote = lock_quote(quote_id)
     check_restated(quote, Quote.State.PAID, restated, now=now)
@@ -179,7 +183,7 @@ def policy_cancel_preview(
     """What `policy_cancel` would refund on `effective_date` if asked now, changing nothing;
     refused exactly where the cancellation would be (a note aside). The policy as read, with
     its product (and its payments and endorsements, if attached)."""
-    now = now or timezone.now()
+    now = now or policy.now()
     effective = _check_cancellable(policy, effective_date, by=by, now=now)
     instalments = list(policy.instalment_rows)
     refund = payments.cancellation_refund(
@@ -213,9 +217,9 @@ def policy_cancel(
     schedules the cancellation: the policy stays active until then. Only staff may backdate,
     saying why in `note`. Cancelling declines the policy's open renewal quote.
     """
-    now = now or timezone.now()
-    today = timezone.localdate(now)
     policy = lock_policy(policy_id)
+    now = now or policy.now()
+    today = timezone.localdate(now)
     effective = _check_cancellable(policy, effective_date, by=by, now=now)
     staff = by is not None and by.is_staff
     if note and not staff:
@@ -380,9 +384,9 @@ def policy_renew(*, policy_id: int, by: Actor = None, now: dt.datetime | None = 
     The new quote is priced at the customer's age on the renewal's start date, the day
     after this policy ends; paying it issues the next policy from that day.
     """
-    now = now or timezone.now()
-    today = timezone.localdate(now)
     policy = lock_policy(policy_id)
+    now = now or policy.now()
+    today = timezone.localdate(now)
     _require_active(policy, now, "only an active policy can be renewed")
     opens = policy.end_date - dt.timedelta(days=RENEWAL_WINDOW_DAYS)
     if today < opens:
@@ -444,7 +448,7 @@ def policy_endorse_preview(
 ) -> EndorsementPreview:
     """What `policy_endorse` would charge or refund, changing nothing. The policy as read,
     with its product and quote (and its payments and endorsements, if attached)."""
-    now = now or timezone.now()
+    now = now or policy.now()
     return _price_endorsement(
         policy, list(policy.payment_rows), list(policy.instalment_rows), cover, effective_date, now
     )
@@ -465,8 +469,8 @@ def policy_endorse(
     was rated in, and settle the difference for the rest of the term at once: a charge or a
     refund by the policy's payment method. The policy's premium and parts become the new
     annual ones, which a later cancellation refunds from."""
-    now = now or timezone.now()
     policy = lock_policy(policy_id)
+    now = now or policy.now()
     paid = payments.lock_payments(policy)
     instalments = lock_instalments(policy)
     priced = _price_endorsement(policy, paid, instalments, cover, effective_date, now)
@@ -632,8 +636,8 @@ def instalment_pay(
     """Record the partner's successful collection of an instalment (early too): a charge
     that succeeded. Paid twice is a 409; after grace has ended the policy is lapsed and only
     reinstatement takes its arrears."""
-    now = now or timezone.now()
     policy, instalment = _locked_instalment(instalment_id, by)
+    now = now or policy.now()
     if instalment.status not in Instalment.UNPAID:  # a cancelled one comes back by reinstating
         raise Conflict(
             f"{instalment.label} is {instalment.status}.",
@@ -663,8 +667,8 @@ def instalment_fail(
 ) -> Instalment:
     """Record a failed collection: the instalment stays owed, and grace runs from its due
     date whatever the tries."""
-    now = now or timezone.now()
-    _, instalment = _locked_instalment(instalment_id, by)
+    policy, instalment = _locked_instalment(instalment_id, by)
+    now = now or policy.now()
     instalment.failure_reason = reason
     transition(
         instalment,
@@ -684,10 +688,10 @@ def instalment_waive(
     *, instalment_id: int, note: str, by: Actor = None, now: dt.datetime | None = None
 ) -> Instalment:
     """The insurer's staff forgive an instalment, saying why: it is no longer owed."""
-    now = now or timezone.now()
     if not note.strip():
         raise ValidationError({"note": "Say why the instalment is waived."})
     policy, instalment = _locked_instalment(instalment_id, by)
+    now = now or policy.now()
     instalment.note = note
     transition(instalment, Instalment.Status.WAIVED, by=by, reason=note, fields=["note"], now=now)
     _arrears_settled(policy, lock_instalments(policy), by=by, now=now)
@@ -701,9 +705,9 @@ def policy_lapse(*, policy_id: int, now: dt.datetime | None = None) -> Policy | 
     """Lapse a policy whose grace has ended unpaid: cancelled for non-payment from the day
     the unpaid period began, refunding any days paid beyond by the usual rules. Re-checked
     under the lock: None when it no longer applies (paid meanwhile, or lapsed by another)."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
     policy = lock_policy(policy_id)
+    now = now or policy.now()
+    today = timezone.localdate(now)
     ends = grace_ends(policy)
     covered = (Policy.State.ACTIVE, Policy.State.IN_GRACE)
     if ends is None or today <= ends or policy.state_at(now) not in covered:
@@ -727,14 +731,16 @@ def _lapse(policy: Policy, *, ends: dt.date, now: dt.datetime) -> None:
     )
 
 
-def lapse_due(*, now: dt.datetime | None = None) -> int:
-    """The periodic job: lapse every policy whose grace ended unpaid; how many lapsed. Each in
-    its own transaction, rows another machine holds skipped: safe on several at once."""
+def lapse_due(*, now: dt.datetime | None = None, among: Q | None = None) -> int:
+    """The periodic job: lapse every policy `among` (those at the real time by default) whose
+    grace ended unpaid; how many lapsed. Each in its own transaction, rows another machine
+    holds skipped: safe on several at once."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     lapsed = 0
     for product_id, grace_days in Product.objects.values_list("pk", "grace_days"):
         candidates = Policy.objects.filter(
+            Policy.REAL_TIME if among is None else among,
             product_id=product_id,
             state__in=[Policy.State.ACTIVE, Policy.State.IN_GRACE],
             next_due__lt=today - dt.timedelta(days=grace_days),
@@ -764,9 +770,9 @@ def policy_reinstate(
     the lapse, on payment of its arrears: the instalments due by today, and any refund the
     lapse made, taken back. Cover continues with no gap; the later instalments fall due
     again as scheduled."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
     policy = lock_policy(policy_id)
+    now = now or policy.now()
+    today = timezone.localdate(now)
     ends = grace_ends(policy)
     if ends is not None and today > ends and policy.state_at(now) == Policy.State.IN_GRACE:
         _lapse(policy, ends=ends, now=now)  # lapsed, not yet recorded by the job
@@ -838,3 +844,13 @@ def _lapse_refund(policy: Policy, paid: list[Payment]) -> Payment | None:
     )
     lapse = [p for p in refunds_made if p.pk not in settled_changes]
     return lapse[-1] if lapse else None
+
+
+@receiver(clock_ticked, dispatch_uid="policies-at-test-clock")
+def _bring_policies_to(sender, *, clock, now, **kwargs) -> None:
+    """A test clock's day: its instalments and policies go through what the periodic jobs
+    do to live ones, in the jobs' order (run_periodic.JOBS)."""
+    at_clock = Q(test_clock=clock)
+    expire_due(Instalment, now=now, among=at_clock)
+    lapse_due(now=now, among=at_clock)
+    expire_due(Policy, now=now, among=at_clock)

@@ -7,14 +7,16 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.dispatch import receiver
 from django.http import Http404
 from django.utils import timezone
 
 from customers.access import visible_to
+from customers.clocks import clock_ticked, time_of
 from customers.models import Customer, Partner
-from myproject.lifecycle import check_transition, transition
+from myproject.lifecycle import check_transition, expire_due, transition
 from myproject.problems import Conflict
 from myproject.sql import prepared
 from myproject.webhooks import outbox
@@ -184,8 +186,8 @@ def _quote_create(
 ) -> Quote:
     # quote_create's rules, in the caller's transaction; every check comes before the first
     # write, so a refusal leaves the transaction as it found it. `commission`: the partner's
-    # rate on the product, when the caller read it already.
-    now = now or timezone.now()
+    # rate on the product, when the caller read it already. The customer's clock is its now.
+    now = now or time_of(customer.test_clock_id)
     cover = product.default_cover if cover is None else cover
     check_cover(product, cover)
     age = pricing.age_on(customer.dob, rated_on or timezone.localdate(now))
@@ -348,3 +350,9 @@ def quote_accept(*, quote_id: int, by: Actor = None, restated: dict | None = Non
 def quote_decline(*, quote_id: int, by: Actor = None, reason: str | None = None) -> Quote:
     """The customer says no to a quoted or accepted (not yet paid) quote."""
     return transition(lock_quote(quote_id, by=by), Quote.State.DECLINED, by=by, reason=reason)
+
+
+@receiver(clock_ticked, dispatch_uid="quotes-at-test-clock")
+def _bring_quotes_to(sender, *, clock, now, **kwargs) -> None:
+    """A test clock's day: its quotes expire as expire_quotes expires live ones."""
+    expire_due(Quote, now=now, among=Q(test_clock=clock))

@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from knox.models import AuthToken
 
+from customers import models as customer_models
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory, partner_token
 from myproject.webhooks.models import Event, WebhookEndpoint
@@ -97,6 +98,10 @@ def partner_a_objects(partner, customer, personal_accident, settings):
         "policies": policy.pk,
         "instalments": Instalment.objects.filter(policy=policy).last().pk,
         "events": Event.objects.filter(owner=partner.user).last().uid,
+        # A clock of its own (made directly: a live partner may not make one through the API).
+        "test-clocks": customer_models.TestClock.objects.create(
+            partner=partner, now=timezone.now()
+        ).pk,
         "webhook-endpoints": endpoint.pk,
     }
 

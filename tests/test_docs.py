@@ -50,6 +50,9 @@ def test_the_openapi_schema_documents_every_route(client):
         "/api/v1/webhook-endpoints/{id}/rotate-secret/",
         "/api/v1/webhook-endpoints/{id}/test/",
         "/api/v1/events/{id}/redeliver/",
+        "/api/v1/test-clocks/",
+        "/api/v1/test-clocks/{id}/",
+        "/api/v1/test-clocks/{id}/advance/",
     } == paths
 
 
@@ -180,6 +183,7 @@ def test_the_docs_lead_a_newcomer_from_tokens_to_webhooks(client):
         "Quotes and offers",
         "Payment",
         "Policies",
+        "Sandbox",
         "Events and webhooks",
         "Published contracts",
     ]

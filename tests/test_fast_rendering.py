@@ -12,12 +12,13 @@ from freezegun import freeze_time
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
+from customers.services import partner_token_create
 from customers.tests.factories import CustomerFactory
 from myproject.http.rendering import FastJSONRenderer, OutputSerializer
 from myproject.webhooks.models import Attempt, Delivery
 from policies.tests.factories import policy_for
 from quotes.tests.factories import quote_for
-from tests.helpers import DAY, born_years_ago, ddmmyyyy
+from tests.helpers import DAY, born_years_ago, client_with_token, ddmmyyyy
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +86,10 @@ def a_book_in_every_state(api, partner, httpserver) -> list[str]:
         "/api/v1/webhook-endpoints/", {"url": httpserver.url_for("/hooks"), "events": ["*"]}
     )
     post(f"/api/v1/webhook-endpoints/{endpoint['id']}/test/")
+    # A sandbox partner's test clock, read as it renders.
+    sandbox = client_with_token(partner_token_create(name="Sandbox", sandbox=True)[1])
+    clock = sandbox.post("/api/v1/test-clocks/", {}, format="json")
+    assert sandbox.get(f"/api/v1/test-clocks/{clock.json()['id']}/").status_code == 200
     ben = post(
         "/api/v1/create_customer/",
         {"first_name": "Ben", "last_name": "Stokès", "dob": "25-06-1991", "external_ref": "B1"},
