@@ -84,6 +84,10 @@ class Policy(PricedParts, PartnerData, Clocked, Stateful):
         help_text="Earned premium (net and tax) never paid, given up when the policy was "
         "cancelled or lapsed: a cancellation never charges.",
     )
+    cooling_off_days = models.PositiveSmallIntegerField(
+        help_text="The cooling-off period it was sold with, its product's then: a later change "
+        "of the product's applies to policies sold after it."
+    )
     lapsed_on = models.DateField(
         null=True,
         blank=True,
@@ -206,6 +210,7 @@ class Policy(PricedParts, PartnerData, Clocked, Stateful):
             partner_reference=quote.partner_reference,
             metadata=quote.metadata,
             test_clock_id=quote.test_clock_id,
+            cooling_off_days=quote.product.cooling_off_days,
             **fields,
         )
         policy.set_parts(quote)

@@ -101,7 +101,7 @@ def cancellation_refund(
         end=policy.end_date,
         effective=effective,
         requested_on=timezone.localdate(now),
-        cooling_off_days=policy.product.cooling_off_days,
+        cooling_off_days=policy.cooling_off_days,
         currency=policy.currency,
     )
 

@@ -135,6 +135,10 @@ class PolicySerializer(OutputSerializer):
         allow_null=True,
         help_text="The day the policy lapsed for non-payment (reinstatement is open from it).",
     )
+    cooling_off_days = serializers.IntegerField(
+        read_only=True,
+        help_text="Its cooling-off period, as sold: cancelled within it, everything is refunded.",
+    )
     cancellation_reason = serializers.ChoiceField(
         choices=CancellationReason.choices, read_only=True, allow_blank=True
     )

@@ -113,7 +113,7 @@ class PolicyViewSet(ReplicaListMixin, PartnerScopedMixin, viewsets.ReadOnlyModel
             "Cover stops on `effective_date` (today by default; within the policy's term and "
             "not before today). A later date schedules the cancellation: the policy stays "
             "active until then and shows `cancels_on`. Asked for and taking effect within the "
-            "product's cooling-off period (`cooling_off_days` from the start), the whole "
+            "policy's cooling-off period (its `cooling_off_days` from the start), the whole "
             "premium is refunded, fees included; otherwise the net premium and tax of the "
             "unused days pro rata, and fees are kept. The partner's commission is clawed back "
             "in the same proportion. `GET cancellation-quote` tells the same refund "

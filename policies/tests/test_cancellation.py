@@ -225,3 +225,42 @@ def test_a_partner_cannot_add_the_staff_note(api, customer, pricey):
     assert response.status_code == 400
     assert "note" in response.json()["errors"]
     assert Policy.objects.get().state == "active"
+
+
+# Cooling-off by product type: pure protection 30 days, the others 14, as sold.
+
+
+def test_a_term_life_cancellation_on_day_25_is_a_full_refund(api, customer):
+    policy = policy_for(customer, "term-life", started=timezone.localdate() - dt.timedelta(24))
+
+    body = cancel(api, policy, reason="customer_request").json()
+
+    assert body["cooling_off_days"] == 30
+    assert Decimal(body["refund"]["amount"]) == policy.premium
+
+
+def test_a_personal_accident_cancellation_on_day_25_is_pro_rata(api, customer):
+    started = timezone.localdate() - dt.timedelta(24)
+    policy = policy_for(customer, "personal-accident", started=started)
+
+    body = cancel(api, policy, reason="customer_request").json()
+
+    assert body["cooling_off_days"] == 14
+    refunded = Decimal(body["refund"]["amount"])
+    assert 0 < refunded < policy.premium
+    days = (policy.end_date - timezone.localdate()).days + 1
+    assert refunded == (policy.premium * days / 365).quantize(Decimal("0.01"))
+
+
+def test_a_policy_keeps_the_cooling_off_it_was_sold_with(api, customer):
+    policy = policy_for(
+        customer, "critical-illness", started=timezone.localdate() - dt.timedelta(19)
+    )
+    product = Product.objects.get(code="critical-illness")
+    product.cooling_off_days = 14  # changed after the sale
+    product.save()
+
+    body = cancel(api, policy, reason="customer_request").json()
+
+    assert body["cooling_off_days"] == 30
+    assert body["refund"]["amount"] == str(policy.premium)  # day 20 of its 30: everything
