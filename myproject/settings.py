@@ -373,6 +373,11 @@ API_TAGS = [
         ["/api/v1/test-clocks"],
     ),
     (
+        "Reports",
+        "For the insurer's staff (signed in to admin): the monthly premium bordereau.",
+        ["/api/v1/reports"],
+    ),
+    (
         "Events and webhooks",
         "What happened to a partner's objects: a feed to poll, and signed webhooks pushed to "
         "its endpoints.",

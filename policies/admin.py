@@ -20,7 +20,7 @@ from myproject.admin import (
     with_currency,
 )
 from myproject.history import REASON_MAX_LENGTH
-from myproject.text import spreadsheet_safe
+from myproject.text import Echo, spreadsheet_safe
 from quotes.admin import MONEY_FIELDS, parts_after_premium
 from quotes.models import Quote
 
@@ -65,13 +65,6 @@ class EndorsementInline(ReadOnlyInline):
     def get_queryset(self, request):
         # Each row's money shows in its policy's currency (Endorsement.currency).
         return super().get_queryset(request).select_related("policy", "payment")
-
-
-class _Echo:
-    """A file for csv.writer that hands each line back instead of keeping it."""
-
-    def write(self, value):
-        return value
 
 
 @admin.register(Policy)
@@ -207,7 +200,7 @@ class PolicyAdmin(StaffHistoryAdmin):
             ]
             for policy in policies.order_by("pk").iterator(chunk_size=2000)
         )
-        writer = csv.writer(_Echo())  # each row written is returned, and streamed
+        writer = csv.writer(Echo())  # each row written is returned, and streamed
         response = StreamingHttpResponse(
             (
                 writer.writerow([spreadsheet_safe(cell) for cell in row])

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -340,3 +342,22 @@ class DocumentInputSerializer(StrictInputSerializer):
         default="attachment",
         help_text="`attachment` (a download, the default) or `inline` (shown by a browser).",
     )
+
+
+class BordereauInputSerializer(StrictInputSerializer):
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$",
+        error_messages={"invalid": "Send a month as YYYY-MM, e.g. 2026-11."},
+        help_text="The month, YYYY-MM.",
+    )
+    format = serializers.ChoiceField(
+        choices=[("csv", "csv"), ("json", "json")],
+        default="csv",
+        help_text="`csv` (a download, the default) or `json`.",
+    )
+
+    def validate_month(self, value):
+        year, month = (int(part) for part in value.split("-"))
+        if year < 2000:
+            raise serializers.ValidationError("Send a month from 2000 on.")
+        return dt.date(year, month, 1)

@@ -3,7 +3,7 @@ from django.urls import re_path
 from myproject.http.fields import ID_PATH_PATTERN
 from myproject.http.routers import Router
 
-from .views import InstalmentViewSet, PolicyViewSet, QuotePaymentViewSet
+from .views import BordereauView, InstalmentViewSet, PolicyViewSet, QuotePaymentViewSet
 
 router = Router()
 router.register("policies", PolicyViewSet, basename="policy")
@@ -11,6 +11,7 @@ router.register("instalments", InstalmentViewSet, basename="instalment")
 
 urlpatterns = [
     *router.urls,
+    re_path(r"^reports/bordereau/?$", BordereauView.as_view(), name="report-bordereau"),
     # quotes/ is quotes' prefix; paying a quote issues a policy, so policies serves this one.
     re_path(
         rf"^quotes/(?P<pk>{ID_PATH_PATTERN})/pay/?$",

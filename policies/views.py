@@ -1,9 +1,10 @@
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from customers.access import PartnerScopedMixin, acting_user, visible_to
 from myproject.idempotency import idempotent
@@ -12,7 +13,7 @@ from myproject.schema import TRANSITION_CONFLICT, conflict, state_field
 from quotes.models import Quote
 from quotes.serializers import QuoteSerializer
 
-from . import services
+from . import bordereau, services
 from .documents import policy_document
 from .filters import InstalmentFilter, PolicyFilter
 from .models import Instalment, Policy
@@ -22,6 +23,7 @@ from .selectors import (
     ready_to_render,
 )
 from .serializers import (
+    BordereauInputSerializer,
     CancelInputSerializer,
     CancellationPreviewInputSerializer,
     CancellationPreviewSerializer,
@@ -409,3 +411,41 @@ class InstalmentViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
             instalment_id=instalment.pk, **params.validated_data, by=acting_user(request)
         )
         return Response(InstalmentSerializer(instalment).data)
+
+
+class BordereauView(APIView):
+    # The insurer's report of a month's money: staff only, streamed.
+
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        summary="The premium bordereau of a month (staff)",
+        description=(
+            "One line per money movement of the month (new business, instalment, "
+            "endorsement, cancellation, lapse, reinstatement), signed (refunds negative), "
+            "with policy number, policyholder, product, rate version, dates, gross, tax, "
+            "fees, the partner's commission, the net to the insurer and currency; then the "
+            "totals by currency, which are the month's payments, part by part. Sandbox "
+            "partners' money is never in it. Streamed as CSV (cells safe from spreadsheet "
+            "formulas) or JSON. `manage.py bordereau --month` writes the same."
+        ),
+        parameters=[BordereauInputSerializer],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+        },
+    )
+    def get(self, request):
+        params = BordereauInputSerializer(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        month, kind = params.validated_data["month"], params.validated_data["format"]
+        name = f"bordereau-{month:%Y-%m}"
+        if kind == "json":
+            return StreamingHttpResponse(bordereau.as_json(month), content_type="application/json")
+        response = StreamingHttpResponse(bordereau.as_csv(month), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+
+    def perform_content_negotiation(self, request, force=False):
+        # Its answer is CSV or JSON by `format`; its errors are the problem JSON.
+        return super().perform_content_negotiation(request, force=True)

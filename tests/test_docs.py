@@ -53,6 +53,7 @@ def test_the_openapi_schema_documents_every_route(client):
         "/api/v1/test-clocks/",
         "/api/v1/test-clocks/{id}/",
         "/api/v1/test-clocks/{id}/advance/",
+        "/api/v1/reports/bordereau/",
     } == paths
 
 
@@ -184,6 +185,7 @@ def test_the_docs_lead_a_newcomer_from_tokens_to_webhooks(client):
         "Payment",
         "Policies",
         "Sandbox",
+        "Reports",
         "Events and webhooks",
         "Published contracts",
     ]
