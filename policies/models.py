@@ -250,9 +250,14 @@ class Policy(PricedParts, PartnerData, Clocked, Stateful):
         return self._related("endorsements")
 
     @property
+    def by_instalments(self) -> bool:
+        """Paid by a plan of instalments rather than at once."""
+        return self.plan != "annual"
+
+    @property
     def instalment_rows(self):
         """The instalments of a plan, by number (none when paid annually)."""
-        if self.plan == "annual":
+        if not self.by_instalments:
             return []
         return self._related("instalments")
 
@@ -384,6 +389,13 @@ class Payment(PricedParts, Stateful):
         )
         payment.set_parts(parts)
         return payment
+
+
+def cover_refunds(payments, endorsements) -> list["Payment"]:
+    """The refunds of cover stopping (a cancellation's, a lapse's), oldest first: every
+    refund but those settling a change of cover."""
+    settled_changes = {e.payment_id for e in endorsements}
+    return [p for p in payments if p.kind == Payment.Kind.REFUND and p.pk not in settled_changes]
 
 
 # The states of a charge whose money the insurer received.

@@ -13,9 +13,9 @@ from quotes.models import PART_NAMES
 from quotes.pricing import PremiumParts
 from quotes.services import Actor
 
-from . import refunds
+from . import refunds, schedule
 from .events import payment_event
-from .models import MONEY_TAKEN, Endorsement, Instalment, Payment, Policy
+from .models import MONEY_TAKEN, Endorsement, Payment, Policy
 
 
 def lock_payments(policy: Policy) -> list[Payment]:
@@ -60,14 +60,8 @@ def endorsement_changes(policy: Policy, endorsements: list[Endorsement]) -> list
             effective=endorsement.effective_date,
             currency=policy.currency,
         )
-        changes.append(change if change.premium != 0 else PremiumParts(*[Decimal(0)] * 4))
+        changes.append(change if change.premium != 0 else PremiumParts.sum_of([]))
     return changes
-
-
-def unpaid_parts(instalments) -> PremiumParts:
-    """What the instalments still owed add up to, by part."""
-    owed = [i for i in instalments if i.status in Instalment.UNPAID]
-    return PremiumParts(**{name: sum(getattr(i, name) for i in owed) for name in PART_NAMES})
 
 
 def cancellation_refund(
@@ -89,14 +83,12 @@ def cancellation_refund(
         for e, change in zip(endorsements, changes, strict=True)
         if e.effective_date >= effective
     ]
-    later_changes = PremiumParts(
-        **{name: sum(getattr(change, name) for _, change in later) for name in PART_NAMES}
-    )
+    later_changes = PremiumParts.sum_of(change for _, change in later)
     return refunds.cancellation_refund(
         paid=paid_parts(payments),
         annual=later[0][0].old_parts if later else PremiumParts.of(policy),
         later_changes=later_changes,
-        unpaid=unpaid_parts(instalments),
+        unpaid=PremiumParts.sum_of(schedule.owed(instalments)),
         start=policy.start_date,
         end=policy.end_date,
         effective=effective,

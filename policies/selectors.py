@@ -4,7 +4,6 @@ django-simple-history records."""
 from collections import defaultdict
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from myproject.sql import prepared, rows_of
 from quotes.models import Quote
@@ -40,22 +39,18 @@ def ready_to_render(policies: list[Policy]) -> list[Policy]:
             change.payment = by_id[change.payment_id]  # one of the policy's own
         endorsements[change.policy_id].append(change)
     # Only policies paid by instalments have any: a page of annual ones reads none.
-    by_plan = [policy.pk for policy in policies if policy.plan != "annual"]
+    by_plan = [policy.pk for policy in policies if policy.by_instalments]
     for instalment in rows_of(Instalment, policy_id=by_plan):
         if instalment.payment_id is not None:
             instalment.payment = by_id[instalment.payment_id]
         instalments[instalment.policy_id].append(instalment)
-    now = timezone.now()
     for policy in policies:
         policy.attach_related(
             payments=payments[policy.pk],
             endorsements=endorsements[policy.pk],
             instalments=instalments[policy.pk],
         )
-        # A test clock's policy reads its clock's time; every live one the same real now.
-        policy.current_state = policy.state_at(
-            now if policy.test_clock_id is None else policy.now()
-        )
+        policy.current_state = policy.state_at(policy.now())  # its test clock's, if it has one
     return policies
 
 

@@ -15,7 +15,14 @@ from myproject.http.rendering import OutputSerializer
 from quotes.pricing import PLANS
 from quotes.serializers import MetadataField, PartsSerializer, money_input, money_output
 
-from .models import REMINDER_DAYS, CancellationReason, Instalment, Payment, Policy
+from .models import (
+    REMINDER_DAYS,
+    CancellationReason,
+    Instalment,
+    Payment,
+    Policy,
+    cover_refunds,
+)
 
 
 class PaymentSerializer(OutputSerializer):
@@ -179,13 +186,8 @@ class PolicySerializer(OutputSerializer):
 
     @extend_schema_field(PaymentSerializer(allow_null=True))
     def get_refund(self, policy):
-        settled_changes = {e.payment_id for e in policy.endorsement_rows}
-        refunds = (
-            p
-            for p in policy.payment_rows
-            if p.kind == Payment.Kind.REFUND and p.pk not in settled_changes
-        )
-        return self._render(next(refunds, None))
+        made = cover_refunds(policy.payment_rows, policy.endorsement_rows)
+        return self._render(made[0] if made else None)
 
     @extend_schema_field(PaymentSerializer(many=True))
     def get_payments(self, policy):

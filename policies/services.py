@@ -31,7 +31,14 @@ from quotes.services import (
 
 from . import payments, refunds, schedule
 from .events import instalment_event, payment_event, policy_event, renewal_event
-from .models import CancellationReason, Endorsement, Instalment, Payment, Policy
+from .models import (
+    CancellationReason,
+    Endorsement,
+    Instalment,
+    Payment,
+    Policy,
+    cover_refunds,
+)
 
 
 def policy_term(start: dt.date) -> tuple[dt.date, dt.date]:
@@ -194,8 +201,7 @@ def policy_cancel_preview(
         effective=effective,
         now=now,
     )
-    owed = [i for i in instalments if i.status in Instalment.UNPAID]
-    return CancellationPreview(effective, policy.currency, refund, owed)
+    return CancellationPreview(effective, policy.currency, refund, schedule.owed(instalments))
 
 
 @transaction.atomic
@@ -286,9 +292,8 @@ def _cancel(
     for payment in paid:
         if payment.status == Payment.Status.PENDING:
             transition(payment, Payment.Status.CANCELLED, by=by, reason="policy cancelled")
-    for instalment in instalments:
-        if instalment.status in Instalment.UNPAID:
-            transition(instalment, Instalment.Status.CANCELLED, by=by, reason="policy cancelled")
+    for instalment in schedule.owed(instalments):
+        transition(instalment, Instalment.Status.CANCELLED, by=by, reason="policy cancelled")
     if refund.amount > 0:
         paid.append(payments.settle(policy, paid, -refund.parts, by=by))
     # As a read renders it.
@@ -297,7 +302,7 @@ def _cancel(
 
 def lock_instalments(policy: Policy) -> list[Instalment]:
     """A policy's instalments by number, locked after it (none for an annual plan)."""
-    if policy.plan == "annual":
+    if not policy.by_instalments:
         return []
     found = list(Instalment.objects.select_for_update().filter(policy=policy).order_by("number"))
     for instalment in found:
@@ -330,7 +335,7 @@ def _check_cancellable(
         raise ValidationError({"effective_date": "A cancellation cannot take effect before today."})
     # Instalments keep falling due until cover stops: a date ahead would leave them owed
     # with the refund already settled, so an instalment policy is cancelled from today.
-    if effective > max(today, policy.start_date) and policy.plan != "annual":
+    if effective > max(today, policy.start_date) and policy.by_instalments:
         raise ValidationError(
             {"effective_date": "A policy paid by instalments is cancelled from today."}
         )
@@ -598,6 +603,16 @@ def grace_ends(policy: Policy) -> dt.date | None:
     return policy.next_due + dt.timedelta(days=policy.product.grace_days)
 
 
+def _grace_ended(policy: Policy, now: dt.datetime) -> dt.date | None:
+    """The last day of grace, if it has passed while the policy is still covered: the
+    policy lapses, whether or not the job has recorded it yet."""
+    ends = grace_ends(policy)
+    covered = (Policy.State.ACTIVE, Policy.State.IN_GRACE)
+    if ends is not None and timezone.localdate(now) > ends and policy.state_at(now) in covered:
+        return ends
+    return None
+
+
 def _refuse_after_grace(policy: Policy, today: dt.date) -> None:
     ends = grace_ends(policy)
     if ends is not None and today > ends and policy.state != Policy.State.CANCELLED:
@@ -707,10 +722,8 @@ def policy_lapse(*, policy_id: int, now: dt.datetime | None = None) -> Policy | 
     under the lock: None when it no longer applies (paid meanwhile, or lapsed by another)."""
     policy = lock_policy(policy_id)
     now = now or policy.now()
-    today = timezone.localdate(now)
-    ends = grace_ends(policy)
-    covered = (Policy.State.ACTIVE, Policy.State.IN_GRACE)
-    if ends is None or today <= ends or policy.state_at(now) not in covered:
+    ends = _grace_ended(policy, now)
+    if ends is None:
         return None
     _lapse(policy, ends=ends, now=now)
     policy_event("policy.lapsed", policy)
@@ -773,8 +786,8 @@ def policy_reinstate(
     policy = lock_policy(policy_id)
     now = now or policy.now()
     today = timezone.localdate(now)
-    ends = grace_ends(policy)
-    if ends is not None and today > ends and policy.state_at(now) == Policy.State.IN_GRACE:
+    ends = _grace_ended(policy, now)
+    if ends is not None:
         _lapse(policy, ends=ends, now=now)  # lapsed, not yet recorded by the job
     if policy.state != Policy.State.CANCELLED or policy.lapsed_on is None:
         raise Conflict(
@@ -837,13 +850,10 @@ def policy_reinstate(
 
 
 def _lapse_refund(policy: Policy, paid: list[Payment]) -> Payment | None:
-    """The refund the lapse made, if any: the last refund, made when cover stopped."""
-    refunds_made = [p for p in paid if p.kind == Payment.Kind.REFUND]
-    settled_changes = set(
-        Endorsement.objects.filter(policy=policy).values_list("payment_id", flat=True)
-    )
-    lapse = [p for p in refunds_made if p.pk not in settled_changes]
-    return lapse[-1] if lapse else None
+    """The refund the lapse made, if any: the last refund of cover stopping."""
+    endorsements = Endorsement.objects.filter(policy=policy)
+    made = cover_refunds(paid, endorsements)
+    return made[-1] if made else None
 
 
 @receiver(clock_ticked, dispatch_uid="policies-at-test-clock")

@@ -80,6 +80,12 @@ class PremiumParts:
         """The parts a priced object (a quote, a policy, a payment) carries."""
         return cls(priced.net_premium, priced.tax, priced.fees, priced.commission)
 
+    @classmethod
+    def sum_of(cls, items) -> "PremiumParts":
+        """Priced objects (or parts) added up, part by part; nothing adds up to zeros."""
+        items = list(items)
+        return cls(*(sum((getattr(i, name) for i in items), Decimal(0)) for name in PART_NAMES))
+
 
 def premium_parts(
     *,
