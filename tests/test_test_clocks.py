@@ -98,6 +98,36 @@ def test_a_monthly_policy_on_a_clock_lapses_as_it_would_in_real_time(sandbox, ap
     assert policy.lapsed_on is not None and policy.lapsed_on <= target
 
 
+def test_a_renewal_window_and_the_end_of_cover_come_as_they_would_in_real_time(
+    sandbox, api, customer
+):
+    today = timezone.localdate()
+    clock, clocked = clocked_customer(sandbox)
+    on_clock = sold(sandbox, clocked)
+    live = sold(api, {"id": customer.pk})
+    end = dt.datetime.strptime(live["end_date"], "%d-%m-%Y").date()
+    window, target = end - 20 * DAY, end + 5 * DAY
+
+    advance(sandbox, clock, window)
+    sandbox.post(f"/api/v1/policies/{on_clock['id']}/renew/", {}, format="json")
+    advance(sandbox, clock, target)
+    day = today
+    while day < target:  # real time: the periodic jobs once a day, the renewal on its day
+        day += DAY
+        with freeze_time(noon(day)):
+            if day == window:
+                api.post(f"/api/v1/policies/{live['id']}/renew/", {}, format="json")
+            for job in ("expire_quotes", "expire_policies"):
+                call_command(job, verbosity=0)
+
+    with freeze_time(noon(target)):
+        real = story(api, live["id"], customer.partner.user)
+    clocked_story = story(sandbox, on_clock["id"], sandbox.partner.user)
+    assert clocked_story == real
+    assert clocked_story[2] == "expired"
+    assert "policy.renewal_quoted" in clocked_story[1]
+
+
 def test_a_clock_brings_a_renewal_window_then_the_end_of_cover(sandbox):
     clock, customer = clocked_customer(sandbox)
     policy = sold(sandbox, customer)
