@@ -26,6 +26,12 @@ def validate_plain_text(value: str) -> None:
         )
 
 
+def validate_plain_lines(value: str) -> None:
+    """Plain text in lines: line breaks (a browser's text box sends CR LF) and nothing else
+    a plain text refuses."""
+    validate_plain_text(value.replace("\r\n", "").replace("\n", ""))
+
+
 # A spreadsheet reads a cell starting with one of these as a formula (`=HYPERLINK(...)`,
 # `+cmd|...`, `@SUM(...)`, `-2+3`), and a tab or carriage return can start one too.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -40,8 +40,6 @@ COLUMNS = (
     "currency",
 )
 MONEY_COLUMNS = ("gross", "tax", "fees", "commission", "net_to_insurer")
-# Every product is priced by its first (and, until rates are versioned, only) rate version.
-RATE_VERSION = "1"
 
 
 def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -74,7 +72,13 @@ def movements(month: dt.date) -> Iterator[dict]:
         Payment.objects.filter(created_at__gte=start, created_at__lt=end)
         .filter(partner__is_sandbox=False)
         .exclude(kind=Payment.Kind.CHARGE, status__in=set(Payment.Status) - set(MONEY_TAKEN))
-        .select_related("policy__product", "policy__customer", "endorsement", "instalment")
+        .select_related(
+            "policy__product",
+            "policy__rate_version",
+            "policy__customer",
+            "endorsement",
+            "instalment",
+        )
         .annotate(is_first=~Exists(earlier))
         .order_by("pk")
     )
@@ -89,7 +93,7 @@ def movements(month: dt.date) -> Iterator[dict]:
             "policy_number": policy.number,
             "policyholder": f"{policy.customer.first_name} {policy.customer.last_name}",
             "product": policy.product.code,
-            "rate_version": RATE_VERSION,
+            "rate_version": policy.rate_version.number,
             "start_date": policy.start_date,
             "end_date": policy.end_date,
             "payment": payment.reference,

@@ -36,6 +36,7 @@ from quotes.serializers import (
     ProductCodeField,
     QuoteRestatementSerializer,
     QuoteSerializer,
+    disclosure_input,
     money_input,
 )
 
@@ -141,6 +142,14 @@ class QuoteCommandStatusSerializer(StrictInputSerializer):
         choices=[("accepted", "accepted"), ("active", "active")],
         help_text="`accepted` accepts the quote; `active` pays it and issues the policy.",
     )
+    disclosure = disclosure_input()
+
+    def validate(self, attrs):
+        if "disclosure" in attrs and attrs["status"] != "accepted":
+            raise serializers.ValidationError(
+                {"disclosure": ["Sent when the quote is accepted (`status`: `accepted`)."]}
+            )
+        return attrs
 
 
 QuoteOrPolicy = PolymorphicProxySerializer(
@@ -197,7 +206,9 @@ class QuoteCommandView(APIView):
         quote = params.validated_data["quote_id"]
         if params.validated_data["status"] == "accepted":
             require_scope(request, "quotes:write")
-            quote = quote_services.quote_accept(quote_id=quote.pk, by=by)
+            quote = quote_services.quote_accept(
+                quote_id=quote.pk, by=by, disclosure=params.validated_data.get("disclosure")
+            )
             return Response(QuoteSerializer(quote).data)
         require_scope(request, "payments:write")
         policy = services.policy_issue(quote_id=quote.pk, by=by)

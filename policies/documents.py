@@ -21,6 +21,7 @@ from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from myproject import pdf
 from myproject.metrics import DEPENDENCY_FAILURES
+from quotes.models import document_id
 
 from .models import Payment, Policy
 
@@ -45,6 +46,7 @@ def content(policy: Policy) -> dict:
         ["Policyholder", f"{customer.first_name} {customer.last_name}"],
         ["Date of birth", _day(customer.dob)],
         ["Product", f"{policy.product.name} ({policy.product.code})"],
+        ["Rate version", str(policy.rate_version.number)],
         ["Insurer", settings.INSURER_NAME],
         ["Sold by", policy.partner.name],
         ["Issued on", _day(policy.created_at.date())],
@@ -59,6 +61,14 @@ def content(policy: Policy) -> dict:
     if policy.cancelled_on:
         reason = policy.get_cancellation_reason_display().lower()
         rows.append(["Cancellation", f"from {_day(policy.cancelled_on)} ({reason})"])
+    if policy.disclosed_at:
+        rows.append(
+            [
+                "Product information",
+                f"{document_id(policy.product.code, policy.rate_version.number)}, given on "
+                f"{_day(policy.disclosed_on)}",
+            ]
+        )
     if policy.partner.is_sandbox:  # a test: it must never pass for a real contract
         rows.insert(0, ["SPECIMEN", "Sandbox: no cover, not a contract"])
     said = {

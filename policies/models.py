@@ -60,6 +60,20 @@ class Policy(PricedParts, PartnerData, Clocked, Stateful):
     product = models.ForeignKey(
         "quotes.Product", on_delete=models.PROTECT, related_name="policies", db_index=False
     )
+    # Its quote's, copied as the price is; never filtered by, so not indexed.
+    rate_version = models.ForeignKey(
+        "quotes.RateVersion",
+        on_delete=models.PROTECT,
+        related_name="policies",
+        db_index=False,
+        help_text="The product's rate version that priced it, in force on its quote's day.",
+    )
+    disclosed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the customer was given the product information document, as recorded "
+        "on accepting its quote; cooling-off counts from the later of this day and the start.",
+    )
     cover = models.DecimalField(**MONEY)
     premium = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
@@ -85,8 +99,8 @@ class Policy(PricedParts, PartnerData, Clocked, Stateful):
         "cancelled or lapsed: a cancellation never charges.",
     )
     cooling_off_days = models.PositiveSmallIntegerField(
-        help_text="The cooling-off period it was sold with, its product's then: a later change "
-        "of the product's applies to policies sold after it."
+        help_text="The cooling-off period it was sold with, its rate version's: a later "
+        "version's applies to policies sold after it."
     )
     lapsed_on = models.DateField(
         null=True,
@@ -210,11 +224,18 @@ class Policy(PricedParts, PartnerData, Clocked, Stateful):
             partner_reference=quote.partner_reference,
             metadata=quote.metadata,
             test_clock_id=quote.test_clock_id,
-            cooling_off_days=quote.product.cooling_off_days,
+            rate_version=quote.rate_version,
+            disclosed_at=quote.disclosed_at,
+            cooling_off_days=quote.rate_version.cooling_off_days,
             **fields,
         )
         policy.set_parts(quote)
         return policy
+
+    @property
+    def disclosed_on(self) -> dt.date | None:
+        """The day the product information document was given, on the policy's clock."""
+        return timezone.localdate(self.disclosed_at) if self.disclosed_at else None
 
     def attach_related(
         self,

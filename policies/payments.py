@@ -94,6 +94,7 @@ def cancellation_refund(
         effective=effective,
         requested_on=timezone.localdate(now),
         cooling_off_days=policy.cooling_off_days,
+        cooling_off_from=policy.disclosed_on,
         currency=policy.currency,
     )
 

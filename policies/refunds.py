@@ -1,7 +1,9 @@
 """Refund and endorsement arithmetic: pure Decimal functions of plain values, no ORM.
 
 Cover stops on a cancellation's effective date. The cooling-off period is the first
-`cooling_off_days` days of cover, the start day included. A cancellation asked for within it
+`cooling_off_days` days counted from the start of cover, or from the day the customer was
+given the product information document if that came later, that day included. A
+cancellation asked for within it
 and taking effect within it, not before the day it is asked for, refunds everything the
 customer paid, fees included. Otherwise it refunds the net premium and tax of the unused days
 (the effective date to the end date, both included) over the days of the term, each part
@@ -78,13 +80,15 @@ def cancellation_refund(
     currency: str,
     later_changes: PremiumParts | None = None,
     unpaid: PremiumParts | None = None,
+    cooling_off_from: dt.date | None = None,
 ) -> Refund:
     """`paid`: what the customer has paid so far, net of refunds, by part (with the
     commission earned on it); `annual`: the premium parts for a year in effect on the
     effective date; `later_changes`: what the changes of cover taking effect on or after it
-    charged, net of what they refunded; `unpaid`: the instalments still owed, by part."""
+    charged, net of what they refunded; `unpaid`: the instalments still owed, by part;
+    `cooling_off_from`: the day cooling-off counts from, if not the start."""
     if in_cooling_off(
-        start=start,
+        start=max(start, cooling_off_from or start),
         effective=effective,
         requested_on=requested_on,
         cooling_off_days=cooling_off_days,

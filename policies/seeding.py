@@ -21,7 +21,7 @@ from customers.models import Customer, Partner
 from quotes import pricing
 from quotes.models import Product, Quote
 from quotes.pricing import PremiumParts
-from quotes.services import commission_rate, price_at, product_bands
+from quotes.services import commission_rate, price_at, version_bands
 
 from . import payments
 from .models import CancellationReason, Payment, Policy
@@ -193,9 +193,16 @@ QUOTE_STEPS = {
 
 def _seed_quotes(rng, people: list[Customer], partners: list[Partner], *, now) -> list[Quote]:
     """A quote for each customer a product covers, priced as quote_create prices it (the
-    same function and inputs, the commission rates read once)."""
+    same function and inputs, the rate versions and commission rates read once), by the
+    rate version in force on the day it was made."""
     products = list(Product.objects.active())
-    bands = {product.pk: product_bands(product) for product in products}
+    versions = {
+        product.pk: list(
+            product.rate_versions.order_by("-effective_from").prefetch_related("bands")
+        )
+        for product in products
+    }
+    bands = {v.pk: version_bands(v) for listed in versions.values() for v in listed}
     commissions = {
         (partner.pk, product.pk): commission_rate(partner_id=partner.pk, product=product)
         for partner in partners
@@ -206,8 +213,7 @@ def _seed_quotes(rng, people: list[Customer], partners: list[Partner], *, now) -
         product = rng.choice(products)
         created = now - dt.timedelta(days=rng.randint(0, 700), seconds=rng.randint(0, 86399))
         age = pricing.age_on(person.dob, timezone.localdate(created))
-        band = pricing.band_for_age(bands[product.pk], age)
-        if band is None or not product.min_age <= age <= product.max_age:
+        if not product.min_age <= age <= product.max_age:
             continue  # not eligible, as the API would have said
         state = rng.choice(QUOTE_STATES)
         validity = product.quote_validity_days
@@ -215,17 +221,22 @@ def _seed_quotes(rng, people: list[Customer], partners: list[Partner], *, now) -
             created = now - dt.timedelta(days=rng.randint(0, validity - 1))
         elif state == Quote.State.EXPIRED:
             created = now - dt.timedelta(days=rng.randint(validity + 1, 700))
+        day = timezone.localdate(created)
+        version = next((v for v in versions[product.pk] if v.effective_from <= day), None)
+        band = version and pricing.band_for_age(bands[version.pk], age)
+        if not band:
+            continue  # not on sale that day, as the API would have said
         parts = price_at(
-            product,
-            cover=product.default_cover,
+            version,
+            cover=version.default_cover,
             rate_per_mille=band.rate_per_mille,
             commission_rate=commissions[person.partner_id, product.pk],
         )
         quotes.append(
             Quote.priced(
                 person,
-                product,
-                cover=product.default_cover,
+                version,
+                cover=version.default_cover,
                 band=band,
                 age=age,
                 parts=parts,

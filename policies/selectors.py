@@ -19,7 +19,7 @@ REINSTATED = "reinstated"
 def policies_for_reading() -> QuerySet:
     """Policies with the customer and product rendering one needs; their payments,
     endorsements and current state come with `ready_to_render`, once the page is known."""
-    return Policy.objects.select_related("customer", "product").order_by("quote")
+    return Policy.objects.select_related("customer", "product", "rate_version").order_by("quote")
 
 
 def ready_to_render(policies: list[Policy]) -> list[Policy]:

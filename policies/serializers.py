@@ -12,6 +12,7 @@ from myproject.http.fields import (
     UTCDateTimeField,
 )
 from myproject.http.rendering import OutputSerializer
+from quotes.models import document_id
 from quotes.pricing import PLANS
 from quotes.serializers import MetadataField, PartsSerializer, money_input, money_output
 
@@ -98,6 +99,29 @@ class EndorsementSerializer(OutputSerializer):
     created_at = UTCDateTimeField()
 
 
+class DisclosureSerializer(serializers.Serializer):
+    """A disclosure's shape, for the schema and as DisclosureField renders it."""
+
+    document = serializers.CharField(
+        read_only=True, help_text="The product information document's id."
+    )
+    at = UTCDateTimeField(help_text="When it was recorded as given.")
+
+
+@extend_schema_field(DisclosureSerializer(allow_null=True))
+class DisclosureField(serializers.Field):
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, policy):
+        if policy.disclosed_at is None:
+            return None
+        return {
+            "document": document_id(policy.product.code, policy.rate_version.number),
+            "at": UTCDateTimeField().to_representation(policy.disclosed_at),
+        }
+
+
 class PolicySerializer(OutputSerializer):
     id = serializers.IntegerField(source="pk", read_only=True, help_text="Equals the quote's id.")
     number = serializers.CharField(read_only=True, help_text="The policy number.")
@@ -144,9 +168,19 @@ class PolicySerializer(OutputSerializer):
         allow_null=True,
         help_text="The day the policy lapsed for non-payment (reinstatement is open from it).",
     )
+    rate_version = serializers.IntegerField(
+        source="rate_version.number",
+        read_only=True,
+        help_text="The number of the product's rate version that priced it.",
+    )
+    disclosure = DisclosureField(
+        help_text="The product information document the customer was given before buying, "
+        "and when; null if none was recorded."
+    )
     cooling_off_days = serializers.IntegerField(
         read_only=True,
-        help_text="Its cooling-off period, as sold: cancelled within it, everything is refunded.",
+        help_text="Its cooling-off period, as sold: cancelled within it, everything is refunded. "
+        "It counts from the start, or from the day of `disclosure` if that came later.",
     )
     cancellation_reason = serializers.ChoiceField(
         choices=CancellationReason.choices, read_only=True, allow_blank=True
@@ -335,14 +369,6 @@ class EndorseInputSerializer(StrictInputSerializer):
     effective_date = StrictDateField(
         required=False,
         help_text="From when, within the term and not before today (today by default).",
-    )
-
-
-class DocumentInputSerializer(StrictInputSerializer):
-    disposition = serializers.ChoiceField(
-        choices=[("attachment", "attachment"), ("inline", "inline")],
-        default="attachment",
-        help_text="`attachment` (a download, the default) or `inline` (shown by a browser).",
     )
 
 

@@ -25,8 +25,8 @@ from quotes.services import (
     check_restated,
     lock_quote,
     price,
-    product_bands,
     quote_create,
+    version_bands,
 )
 
 from . import payments, refunds, schedule
@@ -152,7 +152,7 @@ def _chosen_plan(
     return instalment_plan(
         PremiumParts.of(quote),
         plan=plan,
-        instalment_fee=product.instalment_fee,
+        instalment_fee=quote.rate_version.instalment_fee,
         currency=quote.currency,
     )
 
@@ -165,7 +165,7 @@ def lock_policy(policy_id: int) -> Policy:
     """Re-read a policy with its row locked until the surrounding transaction ends."""
     return (
         Policy.objects.select_for_update(of=("self",))
-        .select_related("product", "customer", "quote", "partner")
+        .select_related("product", "rate_version", "customer", "quote", "partner")
         .get(pk=policy_id)
     )
 
@@ -533,10 +533,12 @@ def _price_endorsement(
             f"Policy {policy.number} has an unpaid invoice; its cover can change once it is paid.",
             code="payment_pending",
         )
-    product = policy.product
+    # Priced by the rate version that priced the policy: later versions never reprice it.
+    product, version = policy.product, policy.rate_version
+    version.product = product  # the same row, read once
     if cover == policy.cover:
         raise ValidationError({"cover": f"The policy already covers {cover} {policy.currency}."})
-    check_cover(product, cover)
+    check_cover(version, cover)
     effective = effective_date or max(today, policy.start_date)
     _check_in_term(policy, effective)
     if effective < today:
@@ -551,16 +553,16 @@ def _price_endorsement(
             }
         )
     rated_age = policy.quote.rated_age
-    band = band_for_age(product_bands(product), rated_age)
+    band = band_for_age(version_bands(version), rated_age)
     if band is None:
         raise Conflict(
-            f"{product.name} no longer has a rate for age {rated_age}; ask the insurer.",
+            f"{product.name} has no rate for age {rated_age}; ask the insurer.",
             code="product_unavailable",
         )
     old = PremiumParts.of(policy)
     # The policy fee is charged once per policy: a change of cover does not charge it again.
     repriced = price(
-        product, cover=cover, rate_per_mille=band.rate_per_mille, partner_id=policy.partner_id
+        version, cover=cover, rate_per_mille=band.rate_per_mille, partner_id=policy.partner_id
     )
     new = replace(repriced, fees=policy.fees)
     change = refunds.endorsement_change(

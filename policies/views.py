@@ -11,7 +11,7 @@ from myproject.idempotency import idempotent
 from myproject.replicas import ReplicaListMixin
 from myproject.schema import TRANSITION_CONFLICT, conflict, state_field
 from quotes.models import Quote
-from quotes.serializers import QuoteSerializer
+from quotes.serializers import DocumentInputSerializer, QuoteSerializer
 
 from . import bordereau, services
 from .documents import policy_document
@@ -27,7 +27,6 @@ from .serializers import (
     CancelInputSerializer,
     CancellationPreviewInputSerializer,
     CancellationPreviewSerializer,
-    DocumentInputSerializer,
     EndorseInputSerializer,
     EndorsementPreviewSerializer,
     HistoryEntrySerializer,
@@ -67,11 +66,11 @@ class PolicyViewSet(ReplicaListMixin, PartnerScopedMixin, viewsets.ReadOnlyModel
     # What each read by id uses besides the policy; those that render it or price from its
     # payments get them attached too (`ready_to_render`).
     read_by_key = {
-        "retrieve": ("customer", "product"),
+        "retrieve": ("customer", "product", "rate_version"),
         "history": (),
-        "document": ("customer", "product", "partner"),
+        "document": ("customer", "product", "rate_version", "partner"),
         "cancel_preview": ("product",),
-        "endorse_preview": ("product", "quote"),
+        "endorse_preview": ("product", "rate_version", "quote"),
     }
     read_ready = ("retrieve", "document", "cancel_preview", "endorse_preview")
 

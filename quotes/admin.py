@@ -3,11 +3,29 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from myproject.admin import StaffHistoryAdmin, run_action, shows_money, with_currency
+from myproject.admin import (
+    ReadOnlyInline,
+    StaffHistoryAdmin,
+    run_action,
+    shows_money,
+    with_currency,
+)
 
 from . import services
-from .models import PART_NAMES, AgeBand, Commission, Product, Quote
+from .models import PART_NAMES, AgeBand, Commission, Product, Quote, RateVersion
 from .pricing import PLAN_INSTALMENTS
+
+# A rate version's prices and terms, as staff set them.
+RATE_TERMS = (
+    "min_cover",
+    "max_cover",
+    "default_cover",
+    "minimum_premium",
+    "tax_rate",
+    "policy_fee",
+    "instalment_fee",
+    "cooling_off_days",
+)
 
 # The money a priced row carries, shown with its currency in admin.
 MONEY_FIELDS = ("cover", "premium", "amount", *PART_NAMES)
@@ -22,10 +40,17 @@ def parts_after_premium(names: list[str], total: str = "premium") -> list[str]:
 
 
 class AgeBandFormSet(BaseInlineFormSet):
-    """Bands must not overlap and must lie within the product's ages."""
+    """Bands must not overlap and must cover exactly the product's ages; a version that has
+    priced quotes keeps its bands."""
 
     def clean(self):
         super().clean()
+        version = self.instance
+        if version.pk and version.quotes.exists() and self.has_changed():
+            raise ValidationError(
+                "This version has priced quotes: its bands cannot change. Save it as a new "
+                "version instead."
+            )
         bands = sorted(
             (form.cleaned_data["min_age"], form.cleaned_data["max_age"])
             for form in self.forms
@@ -37,8 +62,10 @@ class AgeBandFormSet(BaseInlineFormSet):
         for (_, previous_max), (next_min, _) in zip(bands, bands[1:], strict=False):
             if next_min <= previous_max:
                 raise ValidationError("Age bands overlap.")
-        product = self.instance
-        if bands and product.min_age is not None and product.max_age is not None:
+        product = getattr(version, "product", None) if version.product_id else None
+        if not bands:
+            raise ValidationError("A rate version needs its age bands.")
+        if product is not None:
             if bands[0][0] > product.min_age or bands[-1][1] < product.max_age:
                 raise ValidationError("The bands must cover every age the product accepts.")
             if bands[0][0] < product.min_age or bands[-1][1] > product.max_age:
@@ -61,6 +88,14 @@ class CommissionInline(admin.TabularInline):
     extra = 0
 
 
+class RateVersionInline(ReadOnlyInline):
+    """A product's rate versions, each changed (or copied to the next) on its own page."""
+
+    model = RateVersion
+    fields = ("number", "effective_from", "minimum_premium", "tax_rate", "cooling_off_days")
+    ordering = ("effective_from",)
+
+
 class PaymentPlansField(forms.TypedMultipleChoiceField):
     """The plans a product allows as boxes to tick, kept in the order they are offered."""
 
@@ -74,22 +109,61 @@ class PaymentPlansField(forms.TypedMultipleChoiceField):
 
 
 @admin.register(Product)
-@shows_money("policy_fee", "minimum_premium")
 class ProductAdmin(StaffHistoryAdmin):
-    """A change of rates prices new quotes only: quotes and policies keep their price."""
+    """Who a product covers and how it is paid; its prices are in its rate versions."""
 
-    list_display = ("code", "name", "currency", "tax_rate", "policy_fee_money", "min_age")
-    list_display += ("max_age",)
-    list_display += ("is_active",)
+    list_display = ("code", "name", "currency", "min_age", "max_age", "is_active")
     list_filter = ("is_active", "currency")
     search_fields = ("code", "name")
-    inlines = [AgeBandInline, CommissionInline]
+    inlines = [RateVersionInline, CommissionInline]
     readonly_fields = ("created_at", "updated_at")
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "payment_plans":
             return PaymentPlansField(help_text=db_field.help_text)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class RateVersionForm(forms.ModelForm):
+    """The rules of quotes.services.check_rate_version, as errors on the form."""
+
+    class Meta:
+        model = RateVersion
+        fields = ["product", "effective_from", *RATE_TERMS, "cover_summary", "exclusions"]
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:  # the rules need a whole version
+            return
+        try:
+            services.check_rate_version(self.instance)
+        except ValidationError as refused:
+            self.add_error(None, refused)
+
+
+@admin.register(RateVersion)
+@shows_money("policy_fee", "minimum_premium")
+class RateVersionAdmin(StaffHistoryAdmin):
+    """A change of rates is a new version ("Save as new" copies this one and its bands): it
+    prices quotes from its day, never the quotes and policies priced before."""
+
+    form = RateVersionForm
+    list_display = ("product", "number", "effective_from", "tax_rate", "policy_fee_money")
+    list_display += ("cooling_off_days",)
+    list_filter = ("product",)
+    list_select_related = ("product",)
+    inlines = [AgeBandInline]
+    readonly_fields = ("number", "created_at")
+    save_as = True
+    save_as_continue = True
+
+    def has_delete_permission(self, request, obj=None):
+        # Only a version that has priced nothing; its product keeps at least one.
+        return obj is not None and not obj.quotes.exists()
+
+    def save_model(self, request, obj, form, change):
+        obj._history_user = request.user
+        services.rate_version_save(version=obj)
 
 
 @admin.register(Quote)

@@ -4,13 +4,15 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.utils import timezone
+from django.utils.functional import cached_property
 
 from customers.clocks import time_of
 from myproject.history import tracked
 from myproject.lifecycle import LifecycleQuerySet, Stateful
 from myproject.problems import Conflict
-from myproject.text import validate_plain_text
+from myproject.text import validate_plain_lines, validate_plain_text
 
 from .pricing import PART_NAMES, PLAN_INSTALMENTS, InstalmentPlan, PremiumParts, instalment_plan
 
@@ -47,40 +49,27 @@ class ProductQuerySet(models.QuerySet):
         """What partners may see and quote."""
         return self.filter(is_active=True)
 
+    def with_versions_on(self, day: dt.date):
+        """Each product with `rate_version_id`, the id of its version in force on `day`."""
+        in_force = RateVersion.objects.filter(product=OuterRef("pk"), effective_from__lte=day)
+        return self.annotate(
+            rate_version_id=Subquery(in_force.order_by("-effective_from").values("pk")[:1])
+        )
+
 
 class Product(models.Model):
-    """An insurance product partners can quote: cover limits, eligible ages and age bands."""
+    """An insurance product partners can quote: who it covers and how it is paid for. Its
+    prices and terms live in its rate versions, each in force from its day."""
 
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100)
     currency = models.CharField(max_length=3, validators=[currency_validator])
-    min_cover = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
-    max_cover = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
-    default_cover = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
     min_age = models.PositiveSmallIntegerField()
     max_age = models.PositiveSmallIntegerField()
-    minimum_premium = models.DecimalField(
-        **MONEY, validators=NON_NEGATIVE, help_text="The least net premium, before tax and fees."
-    )
-    tax_rate = models.DecimalField(
-        **PERCENT,
-        default=0,
-        validators=PERCENTAGE,
-        help_text="Insurance premium tax, percent of the net premium.",
-    )
-    policy_fee = models.DecimalField(
-        **MONEY, default=0, validators=NON_NEGATIVE, help_text="Charged once per policy."
-    )
     payment_plans = models.JSONField(
         default=annual_only,
         validators=[validate_payment_plans],
         help_text="How a customer may pay: annual, and any of quarterly and monthly.",
-    )
-    instalment_fee = models.DecimalField(
-        **MONEY,
-        default=0,
-        validators=NON_NEGATIVE,
-        help_text="Added to each instalment of a quarterly or monthly plan.",
     )
     grace_days = models.PositiveSmallIntegerField(
         default=30,
@@ -92,8 +81,10 @@ class Product(models.Model):
         help_text="Days after a lapse within which paying the arrears reinstates the policy.",
     )
     quote_validity_days = models.PositiveSmallIntegerField(default=30)
-    cooling_off_days = models.PositiveSmallIntegerField(
-        default=14, help_text="Cancellations in the first days of cover refund the whole premium."
+    disclosure_required = models.BooleanField(
+        default=False,
+        help_text="Accepting a quote must name the product information document the customer "
+        "was given (its `disclosure` id).",
     )
     is_active = models.BooleanField(
         default=True, help_text="Inactive products are hidden from the API and cannot be quoted."
@@ -108,12 +99,6 @@ class Product(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(min_cover__gt=0)
-                & Q(min_cover__lte=F("default_cover"))
-                & Q(default_cover__lte=F("max_cover")),
-                name="product_cover_limits",
-            ),
-            models.CheckConstraint(
                 condition=Q(min_age__lte=F("max_age")), name="product_age_limits"
             ),
             models.CheckConstraint(
@@ -124,21 +109,133 @@ class Product(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    def plans_for(self, annual: PremiumParts) -> list[InstalmentPlan]:
-        """A year's premium `annual` paid by each plan the product allows, annual first."""
+    @cached_property
+    def current_version(self) -> "RateVersion | None":
+        """The rate version in force today (of the prefetched `rate_versions`, if they were)."""
+        today = timezone.localdate()
+        return next((v for v in reversed(self._versions) if v.effective_from <= today), None)
+
+    @cached_property
+    def next_version(self) -> "RateVersion | None":
+        """The rate version that comes into force next, if one is scheduled."""
+        today = timezone.localdate()
+        return next((v for v in self._versions if v.effective_from > today), None)
+
+    @cached_property
+    def _versions(self) -> list["RateVersion"]:
+        return sorted(self.rate_versions.all(), key=lambda version: version.effective_from)
+
+    def version_on(self, day: dt.date) -> "RateVersion | None":
+        """The rate version in force on `day`: the latest to start by then."""
+        return (
+            self.rate_versions.filter(effective_from__lte=day).order_by("-effective_from").first()
+        )
+
+
+def document_id(code: str, number: int) -> str:
+    """The id of a product's rate version's information document, as "term-life.v2"."""
+    return f"{code}.v{number}"
+
+
+class RateVersionQuerySet(models.QuerySet):
+    def after(self, day: dt.date):
+        """Versions to come: in force from a day after `day`, soonest first."""
+        return self.filter(effective_from__gt=day).order_by("effective_from")
+
+
+class RateVersion(models.Model):
+    """A product's prices and terms from `effective_from` until the next version starts. A
+    quote is priced by the version in force on its day and keeps it; a version that has
+    priced a quote never changes, so a change of rates is a new version."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="rate_versions")
+    number = models.PositiveSmallIntegerField(
+        editable=False, help_text="1 for the product's first version, then 2, 3, ..."
+    )
+    effective_from = models.DateField(
+        help_text="Prices quotes made (and renewals starting) from this day on."
+    )
+    min_cover = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
+    max_cover = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
+    default_cover = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
+    minimum_premium = models.DecimalField(
+        **MONEY, validators=NON_NEGATIVE, help_text="The least net premium, before tax and fees."
+    )
+    tax_rate = models.DecimalField(
+        **PERCENT,
+        default=0,
+        validators=PERCENTAGE,
+        help_text="Insurance premium tax, percent of the net premium.",
+    )
+    policy_fee = models.DecimalField(
+        **MONEY, default=0, validators=NON_NEGATIVE, help_text="Charged once per policy."
+    )
+    instalment_fee = models.DecimalField(
+        **MONEY,
+        default=0,
+        validators=NON_NEGATIVE,
+        help_text="Added to each instalment of a quarterly or monthly plan.",
+    )
+    cooling_off_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Cancellations in the first days of cover refund the whole premium."
+    )
+    cover_summary = models.TextField(
+        blank=True,
+        max_length=1500,
+        validators=[validate_plain_text],
+        help_text="What is insured, in plain words, for the product information document.",
+    )
+    exclusions = models.TextField(
+        blank=True,
+        max_length=1500,
+        validators=[validate_plain_lines],
+        help_text="What is not insured, one item a line, for the product information document.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = tracked()
+    objects = RateVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["product", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "number"], name="rateversion_number"),
+            # Each version is in force until the next starts: two cannot start the same day.
+            models.UniqueConstraint(
+                fields=["product", "effective_from"], name="rateversion_effective_from"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_cover__gt=0)
+                & Q(min_cover__lte=F("default_cover"))
+                & Q(default_cover__lte=F("max_cover")),
+                name="rateversion_cover_limits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.code} version {self.number}"
+
+    @property
+    def document_id(self) -> str:
+        """Its product information document's id, sent back as a quote's `disclosure`."""
+        return document_id(self.product.code, self.number)
+
+    def plans_for(self, annual: PremiumParts, product: Product) -> list[InstalmentPlan]:
+        """A year's premium `annual` paid by each plan its `product` allows, annual first."""
         return [
             instalment_plan(
-                annual, plan=plan, instalment_fee=self.instalment_fee, currency=self.currency
+                annual, plan=plan, instalment_fee=self.instalment_fee, currency=product.currency
             )
             for plan in PLAN_INSTALMENTS
-            if plan in self.payment_plans
+            if plan in product.payment_plans
         ]
 
 
 class AgeBand(models.Model):
-    """Rate per 1000 of cover for customers aged min_age to max_age inclusive."""
+    """Rate per 1000 of cover for customers aged min_age to max_age inclusive, in one rate
+    version."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="bands")
+    version = models.ForeignKey(RateVersion, on_delete=models.CASCADE, related_name="bands")
     min_age = models.PositiveSmallIntegerField()
     max_age = models.PositiveSmallIntegerField()
     rate_per_mille = models.DecimalField(
@@ -148,9 +245,9 @@ class AgeBand(models.Model):
     history = tracked()
 
     class Meta:
-        ordering = ["product", "min_age"]
+        ordering = ["version", "min_age"]
         constraints = [
-            models.UniqueConstraint(fields=["product", "min_age"], name="ageband_unique_start"),
+            models.UniqueConstraint(fields=["version", "min_age"], name="ageband_unique_start"),
             models.CheckConstraint(
                 condition=Q(min_age__lte=F("max_age")), name="ageband_age_order"
             ),
@@ -328,6 +425,19 @@ class Quote(PricedParts, PartnerData, Clocked, Stateful):
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="quotes", db_index=False
     )
+    # Indexed: whether a version has priced a quote decides whether it may still change.
+    rate_version = models.ForeignKey(
+        RateVersion,
+        on_delete=models.PROTECT,
+        related_name="quotes",
+        help_text="The product's rate version in force on the day it was priced.",
+    )
+    disclosed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the customer was given its version's product information document, "
+        "as recorded on accepting.",
+    )
     cover = models.DecimalField(**MONEY)
     premium = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, validators=[currency_validator])
@@ -372,15 +482,18 @@ class Quote(PricedParts, PartnerData, Clocked, Stateful):
 
     @classmethod
     def priced(
-        cls, customer, product, *, cover, band, age: int, parts, valid_until, **fields
+        cls, customer, version, *, cover, band, age: int, parts, valid_until, **fields
     ) -> "Quote":
-        """A quote for `customer`, unsaved, priced at `band` (a pricing.Band) for `age` with
-        `parts` (a pricing.PremiumParts): its owner, price and currency come from them."""
+        """A quote for `customer`, unsaved, priced by `version` (a RateVersion) at `band` (a
+        pricing.Band) for `age` with `parts` (a pricing.PremiumParts): its owner, product,
+        price and currency come from them."""
+        product = version.product
         quote = cls(
             partner=customer.partner,
             customer=customer,
             test_clock_id=customer.test_clock_id,
             product=product,
+            rate_version=version,
             cover=cover,
             premium=parts.premium,
             currency=product.currency,
@@ -400,7 +513,7 @@ class Quote(PricedParts, PartnerData, Clocked, Stateful):
     @property
     def instalment_plans(self) -> list[InstalmentPlan]:
         """What paying this quote by each plan its product allows comes to."""
-        return self.product.plans_for(PremiumParts.of(self))
+        return self.rate_version.plans_for(PremiumParts.of(self), self.product)
 
     @classmethod
     def timed_states(cls, now: dt.datetime) -> list[tuple[str, Q]]:

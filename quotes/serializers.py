@@ -11,6 +11,7 @@ from myproject.http.fields import (
     MoneyField,
     StrictBooleanField,
     StrictCharField,
+    StrictDateField,
     StrictInputSerializer,
     UTCDateTimeField,
     id_field,
@@ -76,30 +77,73 @@ class AgeBandSerializer(OutputSerializer):
     )
 
 
-class ProductSerializer(OutputSerializer):
-    id = serializers.IntegerField(read_only=True)
-    code = serializers.CharField(read_only=True, help_text="Sent as `type` in requests.")
-    name = serializers.CharField(read_only=True)
-    currency = serializers.CharField(read_only=True)
-    min_cover = money_output()
-    max_cover = money_output()
-    default_cover = money_output()
-    min_age = serializers.IntegerField(read_only=True)
-    max_age = serializers.IntegerField(read_only=True)
-    minimum_premium = money_output(help_text="The least net premium, before tax and fees.")
-    tax_rate = serializers.DecimalField(
+def tax_rate_output(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(
         max_digits=5,
         decimal_places=2,
         read_only=True,
         help_text='Tax on the net premium, percent ("5.00" for 5 %).',
+        **kwargs,
     )
+
+
+DOCUMENT_HELP = (
+    "The id of its product information document (GET products/<code>/documents/ipid/"
+    "?version=<number>), sent as `disclosure` when the customer accepts a quote it priced."
+)
+
+
+class RateVersionSummarySerializer(OutputSerializer):
+    number = serializers.IntegerField(read_only=True, help_text="1, 2, ... per product.")
+    effective_from = StrictDateField(
+        read_only=True, help_text="Prices quotes made (and renewals starting) from this day."
+    )
+    document = serializers.CharField(source="document_id", read_only=True, help_text=DOCUMENT_HELP)
+
+
+class RateVersionSerializer(RateVersionSummarySerializer):
+    min_cover = money_output()
+    max_cover = money_output()
+    default_cover = money_output()
+    minimum_premium = money_output(help_text="The least net premium, before tax and fees.")
+    tax_rate = tax_rate_output()
     policy_fee = money_output(help_text="Charged once per policy.")
+    instalment_fee = money_output(help_text="Added to each quarterly or monthly instalment.")
+    cooling_off_days = serializers.IntegerField(
+        read_only=True, help_text="Cancelled within these first days, everything is refunded."
+    )
+    bands = AgeBandSerializer(many=True, read_only=True)
+
+
+class ProductSerializer(OutputSerializer):
+    """A product, with the terms of its rate version in force today at the top level."""
+
+    id = serializers.IntegerField(read_only=True)
+    code = serializers.CharField(read_only=True, help_text="Sent as `type` in requests.")
+    name = serializers.CharField(read_only=True)
+    currency = serializers.CharField(read_only=True)
+    min_cover = money_output(source="current_version.min_cover")
+    max_cover = money_output(source="current_version.max_cover")
+    default_cover = money_output(source="current_version.default_cover")
+    min_age = serializers.IntegerField(read_only=True)
+    max_age = serializers.IntegerField(read_only=True)
+    minimum_premium = money_output(
+        source="current_version.minimum_premium",
+        help_text="The least net premium, before tax and fees.",
+    )
+    tax_rate = tax_rate_output(source="current_version.tax_rate")
+    policy_fee = money_output(
+        source="current_version.policy_fee", help_text="Charged once per policy."
+    )
     payment_plans = serializers.ListField(
         child=serializers.ChoiceField(choices=PLANS),
         read_only=True,
         help_text="How a customer may pay: `annual`, and any of `quarterly` and `monthly`.",
     )
-    instalment_fee = money_output(help_text="Added to each quarterly or monthly instalment.")
+    instalment_fee = money_output(
+        source="current_version.instalment_fee",
+        help_text="Added to each quarterly or monthly instalment.",
+    )
     grace_days = serializers.IntegerField(
         read_only=True,
         help_text="Days after an unpaid instalment's due date before the policy lapses.",
@@ -108,7 +152,26 @@ class ProductSerializer(OutputSerializer):
         read_only=True, help_text="Days after a lapse within which it can be reinstated."
     )
     quote_validity_days = serializers.IntegerField(read_only=True)
-    bands = AgeBandSerializer(many=True, read_only=True)
+    cooling_off_days = serializers.IntegerField(
+        source="current_version.cooling_off_days",
+        read_only=True,
+        help_text="Cancelled within these first days of cover, everything is refunded.",
+    )
+    disclosure_required = serializers.BooleanField(
+        read_only=True,
+        help_text="Accepting a quote needs `disclosure`, the id of the product information "
+        "document the customer was given.",
+    )
+    bands = AgeBandSerializer(source="current_version.bands", many=True, read_only=True)
+    rate_version = RateVersionSummarySerializer(
+        source="current_version", read_only=True, help_text="The rate version in force today."
+    )
+    next_rate_version = RateVersionSerializer(
+        source="next_version",
+        read_only=True,
+        allow_null=True,
+        help_text="The next rate version, with its terms, once one is scheduled.",
+    )
 
 
 class PartsSerializer(OutputSerializer):
@@ -189,6 +252,16 @@ class QuoteSerializer(OutputSerializer):
     currency = serializers.CharField(read_only=True)
     age_band = serializers.CharField(read_only=True)
     rated_age = serializers.IntegerField(read_only=True)
+    rate_version = serializers.IntegerField(
+        source="rate_version.number",
+        read_only=True,
+        help_text="The number of the product's rate version that priced it.",
+    )
+    disclosed_at = UTCDateTimeField(
+        allow_null=True,
+        help_text="When the customer was given its product information document, as sent "
+        "on accepting (`disclosure`).",
+    )
     instalment_plans = InstalmentPlansField(
         help_text="What the premium comes to by each plan the product allows, annual first.",
     )
@@ -283,6 +356,21 @@ class QuoteRestatementSerializer(StrictInputSerializer):
     )
 
 
+DISCLOSURE_HELP = (
+    "The id of the product information document the customer was given, as "
+    '"personal-accident.v1": the one of the rate version that priced the quote. Recorded with '
+    "the time; required by products with `disclosure_required`."
+)
+
+
+def disclosure_input() -> StrictCharField:
+    return StrictCharField(required=False, max_length=64, help_text=DISCLOSURE_HELP)
+
+
+class QuoteAcceptInputSerializer(QuoteRestatementSerializer):
+    disclosure = disclosure_input()
+
+
 class QuoteDeclineInputSerializer(StrictInputSerializer):
     reason = StrictCharField(
         required=False, max_length=REASON_MAX_LENGTH, help_text="Why the customer said no."
@@ -314,3 +402,20 @@ class OfferSerializer(OutputSerializer):
         many=True, read_only=True, help_text="A quote for each product that can cover the customer."
     )
     unavailable = UnavailableSerializer(many=True, read_only=True)
+
+
+class DocumentInputSerializer(StrictInputSerializer):
+    disposition = serializers.ChoiceField(
+        choices=[("attachment", "attachment"), ("inline", "inline")],
+        default="attachment",
+        help_text="`attachment` (a download, the default) or `inline` (shown by a browser).",
+    )
+
+
+class IpidInputSerializer(DocumentInputSerializer):
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=32767,
+        help_text="A rate version's number; the one in force today if not sent.",
+    )

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 from django.http import Http404
@@ -23,7 +23,7 @@ from myproject.webhooks import outbox
 
 from . import pricing
 from .events import quote_event
-from .models import AgeBand, Commission, Product, Quote
+from .models import AgeBand, Commission, Product, Quote, RateVersion
 
 Actor = AbstractBaseUser | None
 
@@ -31,8 +31,8 @@ Actor = AbstractBaseUser | None
 # The two reads every pricing makes, compiled once (myproject.sql.prepared): building their
 # querysets cost more than running them.
 _BANDS = prepared(
-    lambda product_id: (
-        AgeBand.objects.filter(product_id=product_id)
+    lambda version_id: (
+        AgeBand.objects.filter(version_id=version_id)
         .order_by("min_age")
         .values_list("min_age", "max_age", "rate_per_mille")
     )
@@ -55,24 +55,80 @@ _COMMISSION_RATE = prepared(
 )
 
 
-def product_bands(product: Product) -> list[pricing.Band]:
-    """The product's age bands, youngest first (as prefetched, if they were)."""
-    if "bands" in getattr(product, "_prefetched_objects_cache", {}):
-        rows = [(band.min_age, band.max_age, band.rate_per_mille) for band in product.bands.all()]
+def version_bands(version: RateVersion) -> list[pricing.Band]:
+    """A rate version's age bands, youngest first (as prefetched, if they were)."""
+    if "bands" in getattr(version, "_prefetched_objects_cache", {}):
+        rows = [(band.min_age, band.max_age, band.rate_per_mille) for band in version.bands.all()]
     else:
-        rows = _BANDS(product.pk)
+        rows = _BANDS(version.pk)
     return [pricing.Band(*row) for row in rows]
 
 
-def check_cover(product: Product, cover: Decimal) -> None:
-    """A cover within the product's limits, else a 400 on `cover`."""
-    if not product.min_cover <= cover <= product.max_cover:
+def version_in_force(product: Product, day: dt.date) -> RateVersion:
+    """The product's rate version on `day`; a 400 on `type` if none is in force yet."""
+    version = product.version_on(day)
+    if version is None:
+        raise ValidationError({"type": f"{product.name} has no rates in force on {day:%d-%m-%Y}."})
+    return version
+
+
+def check_cover(version: RateVersion, cover: Decimal) -> None:
+    """A cover within the version's limits, else a 400 on `cover`."""
+    if not version.min_cover <= cover <= version.max_cover:
+        product = version.product
         raise ValidationError(
             {
-                "cover": f"Cover for {product.code} must be between {product.min_cover} and "
-                f"{product.max_cover} {product.currency}."
+                "cover": f"Cover for {product.code} must be between {version.min_cover} and "
+                f"{version.max_cover} {product.currency}."
             }
         )
+
+
+def check_rate_version(version: RateVersion, *, today: dt.date | None = None) -> None:
+    """A rate version may be written while no quote has been priced by it (a change of rates
+    after that is a new version) and stays with its product; it starts on a day no other
+    version of its product starts (each is in force until the next starts); and once the
+    product has quotes, not before `today` (today by default): that would change what
+    priced them."""
+    today = today or timezone.localdate()
+    if version.pk is not None:
+        before = RateVersion.objects.filter(pk=version.pk).values("product_id").first()
+        if before and before["product_id"] != version.product_id:
+            raise ValidationError({"product": "A rate version stays with its product."})
+        if Quote.objects.filter(rate_version=version.pk).exists():
+            raise ValidationError(
+                f"Version {version.number} has priced quotes: it cannot change. Save it as a "
+                "new version, in force from a later day."
+            )
+    others = RateVersion.objects.filter(product=version.product_id).exclude(pk=version.pk)
+    taken = others.filter(effective_from=version.effective_from).values("number").first()
+    if taken is not None:
+        raise ValidationError(
+            {
+                "effective_from": f"Version {taken['number']} starts on "
+                f"{version.effective_from:%d-%m-%Y}: each version starts on its own day."
+            }
+        )
+    if version.effective_from < today and Quote.objects.filter(product=version.product_id).exists():
+        raise ValidationError(
+            {
+                "effective_from": "The product has quotes: a new or changed version starts "
+                "today or later, never in the past."
+            }
+        )
+
+
+@transaction.atomic
+def rate_version_save(*, version: RateVersion) -> RateVersion:
+    """Write a rate version by check_rate_version's rules; a new one is numbered after its
+    product's others (the product's row locked, so that two are never numbered alike)."""
+    Product.objects.select_for_update().filter(pk=version.product_id).first()
+    check_rate_version(version)
+    if version.pk is None:
+        last = RateVersion.objects.filter(product=version.product_id).order_by("-number").first()
+        version.number = (last.number if last else 0) + 1
+    version.save()
+    return version
 
 
 def commission_rates(*, partner_id: int, products: list[Product]) -> dict[int, Decimal]:
@@ -93,27 +149,27 @@ def commission_rate(*, partner_id: int, product: Product) -> Decimal:
 
 
 def price(
-    product: Product, *, cover: Decimal, rate_per_mille: Decimal, partner_id: int
+    version: RateVersion, *, cover: Decimal, rate_per_mille: Decimal, partner_id: int
 ) -> pricing.PremiumParts:
-    """The parts of a year's premium for `cover` at a band rate, at the product's and the
-    partner's current rates."""
-    rate = commission_rate(partner_id=partner_id, product=product)
-    return price_at(product, cover=cover, rate_per_mille=rate_per_mille, commission_rate=rate)
+    """The parts of a year's premium for `cover` at a band rate, by a rate version and at
+    the partner's current commission."""
+    rate = commission_rate(partner_id=partner_id, product=version.product)
+    return price_at(version, cover=cover, rate_per_mille=rate_per_mille, commission_rate=rate)
 
 
 def price_at(
-    product: Product, *, cover: Decimal, rate_per_mille: Decimal, commission_rate: Decimal
+    version: RateVersion, *, cover: Decimal, rate_per_mille: Decimal, commission_rate: Decimal
 ) -> pricing.PremiumParts:
-    """The parts of a year's premium for `cover` at a band rate, at the product's current
-    rates and a commission rate already known."""
+    """The parts of a year's premium for `cover` at a band rate, by a rate version and a
+    commission rate already known."""
     return pricing.premium_parts(
         cover=cover,
         rate_per_mille=rate_per_mille,
-        minimum_premium=product.minimum_premium,
-        tax_rate=product.tax_rate,
-        policy_fee=product.policy_fee,
+        minimum_premium=version.minimum_premium,
+        tax_rate=version.tax_rate,
+        policy_fee=version.policy_fee,
         commission_rate=commission_rate,
-        currency=product.currency,
+        currency=version.product.currency,
     )
 
 
@@ -132,8 +188,8 @@ def quote_create(
     partner_reference: str = "",
     metadata: dict | None = None,
 ) -> Quote:
-    """Price a quote for the customer's age today (or on `rated_on`, e.g. a renewal's start);
-    nothing is stored if any check fails.
+    """Price a quote for the customer's age today (or on `rated_on`, e.g. a renewal's start),
+    by the product's rate version in force that day; nothing is stored if any check fails.
 
     `age_band` and `quoted_premium` are what the client believes: a different band is a
     client error (400), a different price means the client showed a stale price (409).
@@ -181,17 +237,21 @@ def _quote_create(
     rated_on: dt.date | None = None,
     expires_by: dt.datetime | None = None,
     commission: Decimal | None = None,
+    version: RateVersion | None = None,
     partner_reference: str = "",
     metadata: dict | None = None,
 ) -> Quote:
     # quote_create's rules, in the caller's transaction; every check comes before the first
     # write, so a refusal leaves the transaction as it found it. `commission`: the partner's
-    # rate on the product, when the caller read it already. The customer's clock is its now.
+    # rate on the product, `version`: the rate version in force, when the caller read them
+    # already. The customer's clock is its now.
     now = now or time_of(customer.test_clock_id)
-    cover = product.default_cover if cover is None else cover
-    check_cover(product, cover)
-    age = pricing.age_on(customer.dob, rated_on or timezone.localdate(now))
-    band = pricing.band_for_age(product_bands(product), age)
+    day = rated_on or timezone.localdate(now)
+    version = version or version_in_force(product, day)
+    cover = version.default_cover if cover is None else cover
+    check_cover(version, cover)
+    age = pricing.age_on(customer.dob, day)
+    band = pricing.band_for_age(version_bands(version), age)
     if not product.min_age <= age <= product.max_age or band is None:
         raise ValidationError(
             {
@@ -206,7 +266,7 @@ def _quote_create(
     if commission is None:
         commission = commission_rate(partner_id=customer.partner_id, product=product)
     parts = price_at(
-        product, cover=cover, rate_per_mille=band.rate_per_mille, commission_rate=commission
+        version, cover=cover, rate_per_mille=band.rate_per_mille, commission_rate=commission
     )
     premium = parts.premium
     if quoted_premium is not None and quoted_premium != premium:
@@ -224,7 +284,7 @@ def _quote_create(
         _refuse_known_reference(customer.partner_id, partner_reference)
     quote = Quote.priced(
         customer,
-        product,
+        version,
         cover=cover,
         band=band,
         age=age,
@@ -235,7 +295,9 @@ def _quote_create(
     )
     # The service chose every value (the constraints hold by construction, the related rows
     # were read above): check the fields alone, without a query per foreign key and check.
-    quote.full_clean(exclude=["partner", "customer", "product"], validate_constraints=False)
+    quote.full_clean(
+        exclude=["partner", "customer", "product", "rate_version"], validate_constraints=False
+    )
     quote._history_user = by
     if not partner_reference:
         quote.save()
@@ -248,6 +310,23 @@ def _quote_create(
             raise
     quote_event("quote.created", quote)
     return quote
+
+
+def versions_in_force(day: dt.date) -> list[RateVersion]:
+    """The rate version in force on `day` of each active product that has one, with its
+    product and bands, in the products' order."""
+    ids = (
+        Product.objects.active()
+        .with_versions_on(day)
+        .filter(rate_version_id__isnull=False)
+        .values("rate_version_id")
+    )
+    return list(
+        RateVersion.objects.filter(pk__in=ids)
+        .select_related("product")
+        .prefetch_related(Prefetch("bands", queryset=AgeBand.objects.order_by("min_age")))
+        .order_by("product_id")
+    )
 
 
 @dataclass(frozen=True)
@@ -273,9 +352,11 @@ def offer_create(
     reason for each that cannot. `cover` applies to every product (each one's default if
     not given)."""
     quotes, unavailable = [], []
-    products = list(Product.objects.active().prefetch_related("bands"))
+    versions = versions_in_force(timezone.localdate(time_of(customer.test_clock_id)))
+    products = [version.product for version in versions]
     rates = commission_rates(partner_id=customer.partner_id, products=products)
-    for product in products:
+    for version in versions:
+        product = version.product
         try:
             quotes.append(
                 _quote_create(
@@ -284,6 +365,7 @@ def offer_create(
                     cover=cover,
                     by=by,
                     commission=rates[product.pk],
+                    version=version,
                     metadata=metadata,
                 )
             )
@@ -298,7 +380,7 @@ def lock_quote(quote_id: int, *, by: Actor = None) -> Quote:
     """Re-read a quote with its row locked until the surrounding transaction ends; with `by`,
     as that user may see it (another partner's quote is not found: 404)."""
     quotes = Quote.objects.select_for_update(of=("self",)).select_related(
-        "product", "customer", "partner"
+        "product", "rate_version", "customer", "partner"
     )
     if by is not None:
         quotes = visible_to(quotes, by, "partner")
@@ -337,13 +419,48 @@ def check_restated(
         )
 
 
+def check_disclosure(quote: Quote, disclosure: str | None) -> None:
+    """The document a customer was given must be the one of the rate version that priced
+    their quote; a product that requires it refuses acceptance without it (400s on
+    `disclosure`)."""
+    document = quote.rate_version.document_id
+    if disclosure is None:
+        if quote.product.disclosure_required:
+            raise ValidationError(
+                {
+                    "disclosure": f"{quote.product.name} requires the customer to be given its "
+                    f"product information document first: send `disclosure`: {document!r}."
+                }
+            )
+    elif disclosure != document:
+        raise ValidationError(
+            {
+                "disclosure": f"Quote {quote.pk} was priced by {quote.product.code} version "
+                f"{quote.rate_version.number}: its product information document is "
+                f"{document!r}, not {disclosure!r}."
+            }
+        )
+
+
 @transaction.atomic
-def quote_accept(*, quote_id: int, by: Actor = None, restated: dict | None = None) -> Quote:
+def quote_accept(
+    *,
+    quote_id: int,
+    by: Actor = None,
+    restated: dict | None = None,
+    disclosure: str | None = None,
+) -> Quote:
     """The customer accepts the offer; only a quoted, unexpired quote can be accepted, and
-    only as the client restates it, if it does."""
+    only as the client restates it, if it does. `disclosure`, the id of the product
+    information document the customer was given, is recorded with the time."""
     quote = lock_quote(quote_id, by=by)
     check_restated(quote, Quote.State.ACCEPTED, restated)
-    return transition(quote, Quote.State.ACCEPTED, by=by)
+    check_disclosure(quote, disclosure)
+    fields = []
+    if disclosure is not None:
+        quote.disclosed_at = quote.now()
+        fields.append("disclosed_at")
+    return transition(quote, Quote.State.ACCEPTED, by=by, fields=fields)
 
 
 @transaction.atomic

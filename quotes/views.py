@@ -1,25 +1,35 @@
-from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from customers.access import PartnerScopedMixin, acting_user
-from myproject.http.fields import ID_PATH_PATTERN
 from myproject.idempotency import idempotent
 from myproject.replicas import ReplicaListMixin
 from myproject.schema import TRANSITION_CONFLICT, conflict
 
 from . import services
+from .documents import ipid_document
 from .filters import QuoteFilter
-from .models import AgeBand, Product, Quote
+from .models import AgeBand, Product, Quote, RateVersion
 from .serializers import (
+    IpidInputSerializer,
     OfferInputSerializer,
     OfferSerializer,
     ProductSerializer,
+    QuoteAcceptInputSerializer,
     QuoteCreateInputSerializer,
     QuoteDeclineInputSerializer,
-    QuoteRestatementSerializer,
     QuoteSerializer,
     money_output,
 )
@@ -36,17 +46,92 @@ PRICE_CONFLICT = conflict(
 )
 
 
+PRODUCT_KEY = OpenApiParameter(
+    "id",
+    str,
+    OpenApiParameter.PATH,
+    description="The product's code (as personal-accident) or its id.",
+)
+
+
 @extend_schema_view(
-    list=extend_schema(summary="List the product catalogue"),
-    retrieve=extend_schema(summary="Read a product with its age bands"),
+    list=extend_schema(
+        summary="List the product catalogue",
+        description="The products on sale today, each with the terms of its rate version in "
+        "force today and the next one scheduled, if any.",
+    ),
+    retrieve=extend_schema(
+        summary="Read a product with its age bands and rate versions",
+        parameters=[PRODUCT_KEY],
+    ),
 )
 class ProductViewSet(viewsets.ReadOnlyModelViewSet):
-    lookup_value_regex = ID_PATH_PATTERN
-    queryset = Product.objects.active().prefetch_related(
-        Prefetch("bands", queryset=AgeBand.objects.order_by("min_age"))
-    )
+    lookup_value_regex = r"[0-9a-z_-]{1,50}"
     serializer_class = ProductSerializer
     filter_backends = []
+
+    def get_queryset(self):
+        # On sale: active, with a rate version in force today.
+        in_force = RateVersion.objects.filter(
+            product=OuterRef("pk"), effective_from__lte=timezone.localdate()
+        )
+        bands = Prefetch("bands", queryset=AgeBand.objects.order_by("min_age"))
+        versions = RateVersion.objects.order_by("effective_from").prefetch_related(bands)
+        return (
+            Product.objects.active()
+            .filter(Exists(in_force))
+            .prefetch_related(Prefetch("rate_versions", queryset=versions))
+        )
+
+    def get_object(self):
+        key = self.kwargs["pk"]
+        lookup = {"pk": int(key)} if key.isdigit() else {"code": key}
+        return get_object_or_404(self.get_queryset(), **lookup)
+
+    @extend_schema(
+        summary="The product information document (PDF)",
+        description=(
+            "The standard pre-contract document of a rate version of the product (an IPID: "
+            "what is and is not insured, cover limits and ages, how it is paid, when cover "
+            "starts and ends, cooling-off and how to cancel, the insurer), at most two pages. "
+            "Give it to the customer before they accept, then send its id (the product's "
+            "`rate_version.document`, as personal-accident.v1; also the file's name) as "
+            "`disclosure` when accepting. `?version=` asks for another version's; unknown, "
+            "404. `?disposition=inline` asks a browser to show it."
+        ),
+        parameters=[PRODUCT_KEY, IpidInputSerializer],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="documents/ipid",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def ipid(self, request, **kwargs):
+        product = self.get_object()
+        params = IpidInputSerializer(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        number = params.validated_data.get("version")
+        if number is None:
+            version = product.current_version
+        else:
+            version = next((v for v in product._versions if v.number == number), None)
+            if version is None:
+                raise Http404(f"{product.code} has no rate version {number}.")
+        disposition = params.validated_data["disposition"]
+        return HttpResponse(
+            ipid_document(version),
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'{disposition}; filename="{version.document_id}.pdf"'},
+        )
+
+    def perform_content_negotiation(self, request, force=False):
+        # A client asking for the document may send `Accept: application/pdf`; its errors are
+        # still the problem JSON every route answers with.
+        return super().perform_content_negotiation(request, force=force or self.action == "ipid")
 
 
 @extend_schema_view(
@@ -64,8 +149,8 @@ class QuoteViewSet(
     partner_path = "partner"
     # Each quote's current state is computed as it is rendered (Stateful.current_state): an
     # annotation would cost every read its SQL compiled, for the same answer.
-    queryset = Quote.objects.select_related("product").order_by("id")
-    read_by_key = {"retrieve": ("product",)}
+    queryset = Quote.objects.select_related("product", "rate_version").order_by("id")
+    read_by_key = {"retrieve": ("product", "rate_version")}
     serializer_class = QuoteSerializer
     filterset_class = QuoteFilter
 
@@ -111,20 +196,32 @@ class QuoteViewSet(
         description=(
             "The customer accepts the offer. The body is optional; `type`, `premium`, `cover` "
             "and `customer`, if sent, must match the quote (else 409 `quote_mismatch`). "
-            "A quote that is not `quoted`, or has expired, gives 409."
+            "A quote that is not `quoted`, or has expired, gives 409. `disclosure`: the id of "
+            "the product information document the customer was given (that of the quote's "
+            "`rate_version`), recorded with the time; products with `disclosure_required` "
+            "refuse acceptance without it (400)."
         ),
-        request=QuoteRestatementSerializer,
-        examples=[OpenApiExample("No body needed", request_only=True, value={})],
+        request=QuoteAcceptInputSerializer,
+        examples=[
+            OpenApiExample("No body needed", request_only=True, value={}),
+            OpenApiExample(
+                "With the document given",
+                request_only=True,
+                value={"disclosure": "personal-accident.v1"},
+            ),
+        ],
         responses={200: QuoteSerializer, 409: TRANSITION_CONFLICT},
     )
     @action(detail=True, methods=["post"])
     @idempotent
     def accept(self, request, pk=None):
-        params = QuoteRestatementSerializer(data=request.data)
+        params = QuoteAcceptInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
+        restated = dict(params.validated_data)
+        disclosure = restated.pop("disclosure", None)
         # The service finds the quote as the caller may see it (404 otherwise).
         quote = services.quote_accept(
-            quote_id=int(pk), by=acting_user(request), restated=params.validated_data
+            quote_id=int(pk), by=acting_user(request), restated=restated, disclosure=disclosure
         )
         return Response(QuoteSerializer(quote).data)
 

@@ -2,9 +2,11 @@
 through its states, raw requests and the problem format."""
 
 import datetime as dt
+import io
 from collections import deque
 
 from django.utils import timezone
+from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from myproject.lifecycle import transition
@@ -74,3 +76,8 @@ def assert_problem(response, status: int, code: str) -> dict:
     assert body["code"] == code
     assert body["type"] == f"urn:problem-type:{code}"
     return body
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF's pages, as a reader extracts it."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)

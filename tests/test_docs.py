@@ -19,6 +19,7 @@ def test_the_openapi_schema_documents_every_route(client):
         "/api/v1/customers/{id}/",
         "/api/v1/products/",
         "/api/v1/products/{id}/",
+        "/api/v1/products/{id}/documents/ipid/",
         "/api/v1/quote/",
         "/api/v1/quotes/",
         "/api/v1/quotes/{id}/",

@@ -17,7 +17,7 @@ from customers.tests.factories import CustomerFactory
 from myproject.http.rendering import FastJSONRenderer, OutputSerializer
 from myproject.webhooks.models import Attempt, Delivery
 from policies.tests.factories import policy_for
-from quotes.tests.factories import quote_for
+from quotes.tests.factories import next_rate_version, quote_for
 from tests.helpers import DAY, born_years_ago, client_with_token, ddmmyyyy
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +107,9 @@ def a_book_in_every_state(api, partner, httpserver) -> list[str]:
     customer = ana.__class__.objects.get(pk=ben["id"])
     with freeze_time(timezone.now() - 40 * DAY):
         expired = quote_for(customer, "critical-illness")
-    paid = quote_for(customer, "personal-accident", state="accepted")
+    next_rate_version("personal-accident", timezone.localdate() + 30 * DAY, tax_rate=5)
+    paid = quote_for(customer, "personal-accident")
+    post(f"/api/v1/quotes/{paid.pk}/accept/", {"disclosure": "personal-accident.v1"})
     issued = post(f"/api/v1/quotes/{paid.pk}/pay/")
     monthly = quote_for(customer, "critical-illness", state="accepted")
     by_instalments = post(f"/api/v1/quotes/{monthly.pk}/pay/", {"plan": "monthly"})
@@ -145,6 +147,7 @@ def a_book_in_every_state(api, partner, httpserver) -> list[str]:
         "/api/v1/search?dob=25-06-1991",
         "/api/v1/products/",
         f"/api/v1/products/{expired.product_id}/",
+        "/api/v1/products/personal-accident/",
         "/api/v1/quotes/",
         *(f"/api/v1/quotes/{q}/" for q in (quoted["id"], declined["id"], accepted["id"])),
         f"/api/v1/quotes/{expired.pk}/",

@@ -55,7 +55,7 @@ READS = {
     "/api/v1/policies/{policy}/history/": 3,  # the policy, quote history, policy history
     "/api/v1/quotes/{policy}/": 1,
     "/api/v1/customers/{customer}/": 1,
-    "/api/v1/products/": 3,  # count, page, bands
+    "/api/v1/products/": 4,  # count, page, rate versions, their bands
     "/api/v1/events/": 2,  # count, page
     "/api/v1/events/?type=quote.created&after={event}": 3,  # + the event it follows
     "/api/v1/webhook-endpoints/": 2,
@@ -99,10 +99,11 @@ def test_a_larger_page_runs_no_more_queries(api, partner, path):
 WRITES = [
     # customer and its history
     ("post", "/api/v1/create_customer/", lambda ids: BODY, 2, 0),
-    # the customer with its partner, the product, its bands, the commission rate; quote and
-    # history
-    ("post", "/api/v1/quotes/", lambda ids: {"customer": ids["customer"], "type": TYPE}, 6, 1),
-    # the customer with its partner, the products, their bands, the commission rates; each
+    # the customer with its partner, the product, its rate version in force, its bands, the
+    # commission rate; quote and history
+    ("post", "/api/v1/quotes/", lambda ids: {"customer": ids["customer"], "type": TYPE}, 7, 1),
+    # the customer with its partner, the versions in force with their products, their bands,
+    # the commission rates; each
     # product's quote and history (three here); their events at once
     ("post", "/api/v1/offers/", lambda ids: {"customer": ids["customer"]}, 10, 1),
     # the quote as its partner sees it, locked; state and history

@@ -27,14 +27,17 @@ COLUMNS = {
     ("PatchedCustomerUpdateInputRequest", "external_ref"): Customer._meta.get_field("external_ref"),
     ("QuoteCreateInputRequest", "type"): Product._meta.get_field("code"),
     ("QuoteCommandCreateRequest", "type"): Product._meta.get_field("code"),
-    ("QuoteRestatementRequest", "type"): Product._meta.get_field("code"),
+    ("QuoteAcceptInputRequest", "type"): Product._meta.get_field("code"),
+    # a document id, compared with the quote's own, never stored: at most a code and ".v"
+    ("QuoteAcceptInputRequest", "disclosure"): None,
+    ("QuoteCommandStatusRequest", "disclosure"): None,
     ("PaymentByUpdateInputRequest", "type"): Product._meta.get_field("code"),
     ("QuoteCreateInputRequest", "age_band"): Quote._meta.get_field("age_band"),
     ("QuoteCreateInputRequest", "partner_reference"): Quote._meta.get_field("partner_reference"),
     ("QuoteDeclineInputRequest", "reason"): HISTORY_REASON,
     ("CancelInputRequest", "note"): Policy._meta.get_field("cancellation_note"),
     ("InstalmentFailureInputRequest", "reason"): Instalment._meta.get_field("failure_reason"),
-    ("QuoteRestatementRequest", "state"): None,  # the seed's "state": "new", ignored
+    ("QuoteAcceptInputRequest", "state"): None,  # the seed's "state": "new", ignored
     ("PaymentByUpdateInputRequest", "state"): None,
     ("WebhookEndpointInputRequest", "url"): WebhookEndpoint._meta.get_field("url"),
 }

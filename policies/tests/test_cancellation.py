@@ -26,8 +26,9 @@ def ddmmyyyy(day: dt.date) -> str:
 @pytest.fixture
 def pricey(personal_accident):
     """A premium of 200.00, as in the attacker's report."""
-    Product.objects.filter(pk=personal_accident.pk).update(minimum_premium=Decimal("200.00"))
-    personal_accident.refresh_from_db()
+    terms = personal_accident.current_version
+    terms.minimum_premium = Decimal("200.00")
+    terms.save()
     return personal_accident
 
 

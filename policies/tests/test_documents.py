@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from policies import documents
 from policies.tests.factories import policy_for
+from tests.helpers import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ issued = policy_for
 
 
 def text_of(response) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    return pdf_text(response.content)
 
 
 def test_the_schedule_names_the_policy_the_customer_and_the_premium(api, customer):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from policies.models import Endorsement, Payment
 from policies.tests.factories import policy_for
-from quotes.models import Product
+from quotes.tests.factories import next_rate_version
 from tests.helpers import ddmmyyyy, half_way
 
 pytestmark = pytest.mark.django_db
@@ -219,18 +219,16 @@ def test_the_preview_prices_the_same_change_and_changes_nothing(api, illness_pol
     )
 
 
-def test_the_new_price_uses_the_products_current_rates_for_the_band_rated_in(api, illness_policy):
-    product = Product.objects.get(code="critical-illness")
-    product.tax_rate = Decimal("10.00")
-    product.save()
-    band = product.bands.get(min_age=35)
-    band.rate_per_mille = Decimal("3.00")
-    band.save()
+def test_the_new_price_uses_the_policys_rate_version_not_a_later_one(api, illness_policy):
+    later = next_rate_version(
+        "critical-illness", dt.date.today(), rates={35: Decimal("3.00")}, tax_rate=Decimal("10")
+    )
+    assert illness_policy.rate_version_id != later.pk
 
     body = endorsement_quote(api, illness_policy, cover="150000.00").json()
 
-    assert body["new_annual"]["net_premium"] == "450.00"  # 150 x 3.00
-    assert body["new_annual"]["tax"] == "45.00"
+    assert body["new_annual"]["net_premium"] == "435.00"  # 150 x 2.90, as sold
+    assert body["new_annual"]["tax"] == "21.75"  # 5 %, as sold
     assert body["new_annual"]["fees"] == "15.00"  # the policy's fee, not charged again
 
 

@@ -116,8 +116,8 @@ def test_paying_monthly_issues_twelve_instalments_the_first_paid_the_rest_schedu
 def test_a_monthly_plan_adds_up_to_its_total_part_by_part_for_any_product_and_cover(
     api, customer, code, steps
 ):
-    product = Product.objects.get(code=code)
-    cover = product.min_cover + (product.max_cover - product.min_cover) * steps / 1000
+    terms = Product.objects.get(code=code).current_version
+    cover = terms.min_cover + (terms.max_cover - terms.min_cover) * steps / 1000
     cover = cover.quantize(Decimal("0.01"))
     quote = api.post(
         "/api/v1/quotes/",
@@ -136,7 +136,7 @@ def test_a_monthly_plan_adds_up_to_its_total_part_by_part_for_any_product_and_co
     assert parts_sum(rows, "amount") == Decimal(plans["monthly"]["total"]["premium"])
     # Each later instalment is the same; the remainder sits in the first.
     assert len({tuple(r[n] for n in PART_NAMES) for r in rows[1:]}) == 1
-    fee = product.instalment_fee
+    fee = terms.instalment_fee
     assert parts_sum(rows, "fees") == Decimal(quote["fees"]) + 12 * fee
 
 

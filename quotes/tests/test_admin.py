@@ -1,6 +1,9 @@
+import datetime as dt
+
 import pytest
 
 from quotes.models import Quote
+from quotes.tests.helpers import version_form
 
 pytestmark = pytest.mark.django_db
 
@@ -28,47 +31,24 @@ def test_the_admin_accept_action_records_the_staff_user(admin_client, admin_user
     assert quote.history.latest().history_user == admin_user
 
 
-def band_form(product, bands):
-    data = {
-        "code": product.code,
-        "name": product.name,
-        "currency": product.currency,
-        "min_cover": product.min_cover,
-        "max_cover": product.max_cover,
-        "default_cover": product.default_cover,
-        "min_age": product.min_age,
-        "max_age": product.max_age,
-        "minimum_premium": product.minimum_premium,
-        "quote_validity_days": product.quote_validity_days,
-        "is_active": "on",
-        "bands-TOTAL_FORMS": len(bands),
-        "bands-INITIAL_FORMS": 0,
-        "bands-MIN_NUM_FORMS": 0,
-        "bands-MAX_NUM_FORMS": 1000,
-    }
-    for index, (min_age, max_age, rate) in enumerate(bands):
-        data[f"bands-{index}-min_age"] = min_age
-        data[f"bands-{index}-max_age"] = max_age
-        data[f"bands-{index}-rate_per_mille"] = rate
-    return data
-
-
 @pytest.mark.parametrize(
     ("bands", "message"),
     [
         ([(18, 40, "1"), (40, 75, "2")], "overlap"),
         ([(18, 30, "1"), (32, 75, "2")], "gap"),
         ([(20, 75, "1")], "cover every age"),
+        ([], "needs its age bands"),
     ],
 )
 def test_admin_refuses_age_bands_that_overlap_or_leave_gaps(
     admin_client, personal_accident, bands, message
 ):
-    personal_accident.bands.all().delete()
+    current = personal_accident.version_on(dt.date.today())
     response = admin_client.post(
-        "/admin/quotes/product/add/",
-        band_form(personal_accident, bands) | {"code": "pa-copy"},
+        "/admin/quotes/rateversion/add/",
+        version_form(current, bands=bands, effective_from=dt.date.today() + dt.timedelta(days=9)),
     )
 
     assert response.status_code == 200
     assert message in response.content.decode()
+    assert personal_accident.rate_versions.count() == 1

@@ -1,10 +1,12 @@
 """What a price is made of: net premium, tax, fees and the partner's commission."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
 from quotes.models import Commission, Product
+from quotes.tests.factories import next_rate_version
 
 pytestmark = pytest.mark.django_db
 
@@ -74,9 +76,12 @@ def test_another_partners_commission_is_not_this_partners(api, other_partner, cu
 
 def test_a_price_change_never_alters_an_existing_quote_or_its_policy(api, customer):
     quoted = quote(api, customer, "critical-illness").json()
-    product = Product.objects.get(code="critical-illness")
-    product.tax_rate, product.policy_fee = Decimal("10.00"), Decimal("50.00")
-    product.save()
+    next_rate_version(
+        "critical-illness",
+        dt.date.today(),
+        tax_rate=Decimal("10.00"),
+        policy_fee=Decimal("50.00"),
+    )
 
     assert api.get(f"/api/v1/quotes/{quoted['id']}/").json() == quoted
     api.post(f"/api/v1/quotes/{quoted['id']}/accept/")

