@@ -135,6 +135,7 @@ class Policy(PricedParts, PartnerData, Clocked, Stateful):
 
     history = tracked()
     objects = LifecycleQuerySet.as_manager()
+    TIMED_RELATED = ("customer", "product", "rate_version", "partner")
 
     class Meta:
         ordering = ["quote"]

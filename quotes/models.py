@@ -121,6 +121,10 @@ class Product(models.Model):
         today = timezone.localdate()
         return next((v for v in self._versions if v.effective_from > today), None)
 
+    def version_numbered(self, number: int) -> "RateVersion | None":
+        """Its version `number` (of the prefetched `rate_versions`, if they were)."""
+        return next((v for v in self._versions if v.number == number), None)
+
     @cached_property
     def _versions(self) -> list["RateVersion"]:
         return sorted(self.rate_versions.all(), key=lambda version: version.effective_from)
@@ -214,6 +218,10 @@ class RateVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.code} version {self.number}"
+
+    @property
+    def currency(self) -> str:
+        return self.product.currency
 
     @property
     def document_id(self) -> str:
@@ -451,6 +459,7 @@ class Quote(PricedParts, PartnerData, Clocked, Stateful):
 
     history = tracked()
     objects = LifecycleQuerySet.as_manager()
+    TIMED_RELATED = ("product", "rate_version", "partner")
 
     class Meta:
         ordering = ["id"]

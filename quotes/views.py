@@ -115,12 +115,9 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
         params = IpidInputSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         number = params.validated_data.get("version")
-        if number is None:
-            version = product.current_version
-        else:
-            version = next((v for v in product._versions if v.number == number), None)
-            if version is None:
-                raise Http404(f"{product.code} has no rate version {number}.")
+        version = product.current_version if number is None else product.version_numbered(number)
+        if version is None:
+            raise Http404(f"{product.code} has no rate version {number}.")
         disposition = params.validated_data["disposition"]
         return HttpResponse(
             ipid_document(version),

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory
@@ -97,6 +99,20 @@ def test_expire_quotes_records_the_transition_once(customer, personal_accident, 
     latest = stale.history.latest()
     assert (latest.state, latest.history_change_reason) == ("expired", "validity ended")
     assert stale.history.count() == 2
+
+
+def test_the_expiry_job_reads_what_each_quotes_event_shows_with_the_quotes(
+    customer, personal_accident
+):
+    for _ in range(3):
+        stale_quote(customer, personal_accident)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert expire_due(Quote) == 3
+
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    related = ("quotes_product", "quotes_rateversion", "customers_partner")
+    assert not [sql for sql in reads if sql.split(" FROM ")[1].strip('"').startswith(related)]
 
 
 def test_an_expired_quote_stays_expired_after_the_job(api, customer, personal_accident):

@@ -223,3 +223,16 @@ def test_two_versions_are_numbered_in_order_per_product():
     other = next_rate_version("critical-illness", next_month())
 
     assert (first.number, second.number, other.number) == (2, 3, 2)
+
+
+def test_staff_read_the_versions_and_a_products_page_lists_them(admin_client):
+    product = Product.objects.get(code="critical-illness")
+    next_rate_version(product, next_month(), policy_fee=Decimal("20.00"))
+
+    listed = admin_client.get("/admin/quotes/rateversion/")
+    page = admin_client.get(f"/admin/quotes/product/{product.pk}/change/")
+    version = admin_client.get(f"/admin/quotes/rateversion/{product.current_version.pk}/change/")
+
+    assert listed.status_code == page.status_code == version.status_code == 200
+    assert "20.00 AED" in listed.content.decode()
+    assert "Save as new" in version.content.decode()
