@@ -66,7 +66,7 @@ PRODUCT_KEY = OpenApiParameter(
     ),
 )
 class ProductViewSet(viewsets.ReadOnlyModelViewSet):
-    lookup_value_regex = r"[0-9a-z_-]{1,50}"
+    lookup_value_regex = r"[0-9A-Za-z_-]{1,50}"  # a code (a slug) or an id
     serializer_class = ProductSerializer
     filter_backends = []
 
