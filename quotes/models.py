@@ -130,10 +130,16 @@ class Product(models.Model):
         return sorted(self.rate_versions.all(), key=lambda version: version.effective_from)
 
     def version_on(self, day: dt.date) -> "RateVersion | None":
-        """The rate version in force on `day`: the latest to start by then."""
-        return (
-            self.rate_versions.filter(effective_from__lte=day).order_by("-effective_from").first()
-        )
+        """The rate version in force on `day` (of the prefetched `rate_versions`, if they
+        were)."""
+        return in_force(self.rate_versions.all(), day)
+
+
+def in_force(versions, day: dt.date):
+    """Of a product's rate versions, the one in force on `day`: the latest to start by
+    then; None before the first."""
+    started = [version for version in versions if version.effective_from <= day]
+    return max(started, key=lambda version: version.effective_from, default=None)
 
 
 def document_id(code: str, number: int) -> str:

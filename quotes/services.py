@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.dispatch import receiver
@@ -23,7 +23,7 @@ from myproject.webhooks import outbox
 
 from . import pricing
 from .events import quote_event
-from .models import AgeBand, Commission, Product, Quote, RateVersion
+from .models import AgeBand, Commission, Product, Quote, RateVersion, in_force
 
 Actor = AbstractBaseUser | None
 
@@ -64,11 +64,23 @@ def version_bands(version: RateVersion) -> list[pricing.Band]:
     return [pricing.Band(*row) for row in rows]
 
 
+# Every column of a product's rate versions (a handful), for pricing: compiled once.
+_VERSION_COLUMNS = [field.attname for field in RateVersion._meta.concrete_fields]
+_VERSIONS = prepared(
+    lambda product_id: RateVersion.objects.filter(product_id=product_id).values_list(
+        *_VERSION_COLUMNS
+    )
+)
+
+
 def version_in_force(product: Product, day: dt.date) -> RateVersion:
     """The product's rate version on `day`; a 400 on `type` if none is in force yet."""
-    version = product.version_on(day)
+    alias = router.db_for_read(RateVersion)
+    versions = [RateVersion.from_db(alias, _VERSION_COLUMNS, row) for row in _VERSIONS(product.pk)]
+    version = in_force(versions, day)
     if version is None:
         raise ValidationError({"type": f"{product.name} has no rates in force on {day:%d-%m-%Y}."})
+    version.product = product  # the same row, read already
     return version
 
 
