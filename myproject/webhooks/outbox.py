@@ -8,7 +8,9 @@ from contextvars import ContextVar
 
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from ..problems import Conflict
 from . import tasks
@@ -135,19 +137,25 @@ def enqueue_due(
     return count
 
 
-def _check_active(endpoint: WebhookEndpoint) -> None:
+def _locked_active(endpoint_id: int, *, missing) -> WebhookEndpoint:
+    """The endpoint, locked until the transaction ends, if it still exists (`missing`, an
+    exception, when it was deleted since the request found it) and is enabled (else 409)."""
+    try:
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+    except WebhookEndpoint.DoesNotExist:
+        raise missing from None
     if not endpoint.is_active:
         raise Conflict(
             f"Endpoint {endpoint.pk} is disabled; enable it first.", code="endpoint_disabled"
         )
+    return endpoint
 
 
 @transaction.atomic
 def endpoint_ping(*, endpoint_id: int) -> Delivery:
     """A `webhook.test` event sent to one endpoint now, signed as every delivery is, so that
     a receiver's verification can be tried without waiting for a change."""
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
-    _check_active(endpoint)
+    endpoint = _locked_active(endpoint_id, missing=Http404(f"No webhook endpoint {endpoint_id}."))
     data = WebhookTestSerializer(endpoint).data
     return record_for(endpoint, "webhook.test", data)
 
@@ -157,6 +165,5 @@ def event_redeliver(*, event: Event, endpoint_id: int) -> Delivery:
     """Send an event to one of its owner's endpoints again: one try now with the same
     `webhook-id`, whatever became of the earlier ones (failed for good included), and one
     for an endpoint that did not exist or did not subscribe when it happened."""
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
-    _check_active(endpoint)
-    return send_to(endpoint, event)
+    gone = ValidationError({"endpoint": [f"Webhook endpoint {endpoint_id} was deleted."]})
+    return send_to(_locked_active(endpoint_id, missing=gone), event)

@@ -2,11 +2,13 @@
 endpoint's deliveries, scoped, throttled, and only to a partner's own endpoints and events."""
 
 import pytest
+from rest_framework.exceptions import ValidationError
 from standardwebhooks.webhooks import Webhook
 
 from customers.services import partner_token_create
-from myproject.webhooks import sending
-from myproject.webhooks.models import Delivery, Event
+from myproject.webhooks import outbox, sending
+from myproject.webhooks.models import Delivery, Event, WebhookEndpoint
+from myproject.webhooks.views import WebhookEndpointViewSet
 from quotes.services import quote_create
 from tests.helpers import client_with_token
 from tests.webhooks.helpers import received, register
@@ -132,3 +134,33 @@ def test_tests_and_redeliveries_are_throttled_on_their_own_budget(api, httpserve
     assert '"webhook-sends";r=0' in answers[2]["RateLimit"]
     assert Event.objects.filter(type="webhook.test").count() == 2
     assert api.get("/api/v1/customers/").status_code == 200  # other requests go on
+
+
+def test_an_endpoint_deleted_while_it_is_tested_is_a_404_not_a_500(api, httpserver, monkeypatch):
+    endpoint = register(api, httpserver.url_for("/hooks")).json()
+    found = WebhookEndpointViewSet.get_object
+
+    def found_then_deleted(view):
+        row = found(view)
+        WebhookEndpoint.objects.filter(pk=row.pk).delete()  # another request's DELETE
+        return row
+
+    monkeypatch.setattr(WebhookEndpointViewSet, "get_object", found_then_deleted)
+    response = api.post(f"/api/v1/webhook-endpoints/{endpoint['id']}/test/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert not Event.objects.exists()
+
+
+def test_redelivering_to_an_endpoint_deleted_meanwhile_is_a_400_on_it(api, httpserver):
+    endpoint = register(api, httpserver.url_for("/hooks")).json()
+    api.post(f"/api/v1/webhook-endpoints/{endpoint['id']}/test/")
+    event = Event.objects.get()
+    WebhookEndpoint.objects.filter(pk=endpoint["id"]).delete()
+
+    with pytest.raises(ValidationError) as refused:
+        outbox.event_redeliver(event=event, endpoint_id=endpoint["id"])
+
+    assert "endpoint" in refused.value.detail
+    assert not Delivery.objects.exists()
