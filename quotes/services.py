@@ -101,7 +101,10 @@ def check_rate_version(version: RateVersion, *, today: dt.date | None = None) ->
     after that is a new version) and stays with its product; it starts on a day no other
     version of its product starts (each is in force until the next starts); and once the
     product has quotes, not before `today` (today by default): that would change what
-    priced them."""
+    priced them. Called in a transaction: the product's row stays locked until it ends, so
+    that a version checked is the one saved, whoever saves another at the same time (the
+    admin form checks, then saves, in one transaction)."""
+    Product.objects.select_for_update().filter(pk=version.product_id).first()
     today = today or timezone.localdate()
     if version.pk is not None:
         before = RateVersion.objects.filter(pk=version.pk).values("product_id").first()
@@ -133,8 +136,8 @@ def check_rate_version(version: RateVersion, *, today: dt.date | None = None) ->
 @transaction.atomic
 def rate_version_save(*, version: RateVersion) -> RateVersion:
     """Write a rate version by check_rate_version's rules; a new one is numbered after its
-    product's others (the product's row locked, so that two are never numbered alike)."""
-    Product.objects.select_for_update().filter(pk=version.product_id).first()
+    product's others (under the lock the check takes, so that two are never numbered
+    alike)."""
     check_rate_version(version)
     if version.pk is None:
         last = RateVersion.objects.filter(product=version.product_id).order_by("-number").first()

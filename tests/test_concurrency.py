@@ -8,7 +8,9 @@ import threading
 import time
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connections
+from django.test import Client
 from django.utils import timezone
 from werkzeug import Response
 
@@ -19,8 +21,9 @@ from myproject.webhooks.sending import deliver
 from myproject.webhooks.services import endpoint_create
 from policies.models import Instalment, Payment, Policy
 from policies.services import lapse_due, policy_issue
-from quotes.models import Product, Quote
+from quotes.models import Product, Quote, RateVersion
 from quotes.services import quote_accept, quote_create
+from quotes.tests.helpers import version_form
 from tests.helpers import born_years_ago, client_with_token
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -327,3 +330,19 @@ def test_two_quotes_with_one_reference_at_once_make_one_and_a_409(token_and_quot
 
     assert sorted(statuses) == [201, 409]
     assert Quote.objects.filter(partner_reference="R-1").count() == 1
+
+
+def test_two_staff_saving_versions_for_one_day_at_once_make_one_and_a_form_error():
+    staff = get_user_model().objects.create_superuser("staff", "s@example.com", "pw")
+    current = Product.objects.get(code="term-life").current_version
+    form = version_form(current, effective_from=timezone.localdate() + dt.timedelta(days=40))
+
+    def save():
+        client = Client()
+        client.force_login(staff)
+        return client.post("/admin/quotes/rateversion/add/", form).status_code
+
+    statuses = at_once(save, save)
+
+    assert sorted(statuses) == [200, 302]  # the second is told on its form, not a 500
+    assert RateVersion.objects.filter(product=current.product).count() == 2
