@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from customers.models import Customer, Partner
 from quotes import pricing
-from quotes.models import Product, Quote
+from quotes.models import Product, Quote, in_force
 from quotes.pricing import PremiumParts
 from quotes.services import commission_rate, price_at, version_bands
 
@@ -197,10 +197,7 @@ def _seed_quotes(rng, people: list[Customer], partners: list[Partner], *, now) -
     rate version in force on the day it was made."""
     products = list(Product.objects.active())
     versions = {
-        product.pk: list(
-            product.rate_versions.order_by("-effective_from").prefetch_related("bands")
-        )
-        for product in products
+        product.pk: list(product.rate_versions.prefetch_related("bands")) for product in products
     }
     bands = {v.pk: version_bands(v) for listed in versions.values() for v in listed}
     commissions = {
@@ -222,7 +219,7 @@ def _seed_quotes(rng, people: list[Customer], partners: list[Partner], *, now) -
         elif state == Quote.State.EXPIRED:
             created = now - dt.timedelta(days=rng.randint(validity + 1, 700))
         day = timezone.localdate(created)
-        version = next((v for v in versions[product.pk] if v.effective_from <= day), None)
+        version = in_force(versions[product.pk], day)
         band = version and pricing.band_for_age(bands[version.pk], age)
         if not band:
             continue  # not on sale that day, as the API would have said

@@ -40,17 +40,12 @@ def parts_after_premium(names: list[str], total: str = "premium") -> list[str]:
 
 
 class AgeBandFormSet(BaseInlineFormSet):
-    """Bands must not overlap and must cover exactly the product's ages; a version that has
-    priced quotes keeps its bands."""
+    """Bands must not overlap and must cover exactly the product's ages (a version that has
+    priced quotes keeps them: its form refuses any change, see RateVersionForm)."""
 
     def clean(self):
         super().clean()
         version = self.instance
-        if version.pk and version.quotes.exists() and self.has_changed():
-            raise ValidationError(
-                "This version has priced quotes: its bands cannot change. Save it as a new "
-                "version instead."
-            )
         bands = sorted(
             (form.cleaned_data["min_age"], form.cleaned_data["max_age"])
             for form in self.forms
@@ -62,7 +57,7 @@ class AgeBandFormSet(BaseInlineFormSet):
         for (_, previous_max), (next_min, _) in zip(bands, bands[1:], strict=False):
             if next_min <= previous_max:
                 raise ValidationError("Age bands overlap.")
-        product = getattr(version, "product", None) if version.product_id else None
+        product = version.product if version.product_id else None
         if not bands:
             raise ValidationError("A rate version needs its age bands.")
         if product is not None:

@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models import F, Q, Value
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -48,13 +48,6 @@ class ProductQuerySet(models.QuerySet):
     def active(self):
         """What partners may see and quote."""
         return self.filter(is_active=True)
-
-    def with_versions_on(self, day: dt.date):
-        """Each product with `rate_version_id`, the id of its version in force on `day`."""
-        in_force = RateVersion.objects.filter(product=OuterRef("pk"), effective_from__lte=day)
-        return self.annotate(
-            rate_version_id=Subquery(in_force.order_by("-effective_from").values("pk")[:1])
-        )
 
 
 class Product(models.Model):
@@ -111,27 +104,23 @@ class Product(models.Model):
 
     @cached_property
     def current_version(self) -> "RateVersion | None":
-        """The rate version in force today (of the prefetched `rate_versions`, if they were)."""
-        today = timezone.localdate()
-        return next((v for v in reversed(self._versions) if v.effective_from <= today), None)
+        """The rate version in force today."""
+        return self.version_on(timezone.localdate())
 
     @cached_property
     def next_version(self) -> "RateVersion | None":
         """The rate version that comes into force next, if one is scheduled."""
         today = timezone.localdate()
-        return next((v for v in self._versions if v.effective_from > today), None)
+        later = [v for v in self.rate_versions.all() if v.effective_from > today]
+        return min(later, key=lambda version: version.effective_from, default=None)
 
     def version_numbered(self, number: int) -> "RateVersion | None":
-        """Its version `number` (of the prefetched `rate_versions`, if they were)."""
-        return next((v for v in self._versions if v.number == number), None)
-
-    @cached_property
-    def _versions(self) -> list["RateVersion"]:
-        return sorted(self.rate_versions.all(), key=lambda version: version.effective_from)
+        """Its version `number`."""
+        return next((v for v in self.rate_versions.all() if v.number == number), None)
 
     def version_on(self, day: dt.date) -> "RateVersion | None":
-        """The rate version in force on `day` (of the prefetched `rate_versions`, if they
-        were)."""
+        """The rate version in force on `day`. These read the prefetched `rate_versions`,
+        if they were."""
         return in_force(self.rate_versions.all(), day)
 
 
@@ -145,12 +134,6 @@ def in_force(versions, day: dt.date):
 def document_id(code: str, number: int) -> str:
     """The id of a product's rate version's information document, as "term-life.v2"."""
     return f"{code}.v{number}"
-
-
-class RateVersionQuerySet(models.QuerySet):
-    def after(self, day: dt.date):
-        """Versions to come: in force from a day after `day`, soonest first."""
-        return self.filter(effective_from__gt=day).order_by("effective_from")
 
 
 class RateVersion(models.Model):
@@ -204,7 +187,6 @@ class RateVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = tracked()
-    objects = RateVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["product", "effective_from"]

@@ -3,11 +3,12 @@
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import groupby
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, router, transaction
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 from django.http import Http404
@@ -23,7 +24,7 @@ from myproject.webhooks import outbox
 
 from . import pricing
 from .events import quote_event
-from .models import AgeBand, Commission, Product, Quote, RateVersion, in_force
+from .models import AgeBand, Commission, Product, Quote, RateVersion, document_id, in_force
 
 Actor = AbstractBaseUser | None
 
@@ -330,18 +331,15 @@ def _quote_create(
 def versions_in_force(day: dt.date) -> list[RateVersion]:
     """The rate version in force on `day` of each active product that has one, with its
     product and bands, in the products' order."""
-    ids = (
-        Product.objects.active()
-        .with_versions_on(day)
-        .filter(rate_version_id__isnull=False)
-        .values("rate_version_id")
+    every = RateVersion.objects.filter(product__in=Product.objects.active()).select_related(
+        "product"
     )
-    return list(
-        RateVersion.objects.filter(pk__in=ids)
-        .select_related("product")
-        .prefetch_related(Prefetch("bands", queryset=AgeBand.objects.order_by("min_age")))
-        .order_by("product_id")
+    by_product = groupby(every.order_by("product_id"), key=lambda version: version.product_id)
+    versions = [v for v in (in_force(listed, day) for _, listed in by_product) if v is not None]
+    prefetch_related_objects(
+        versions, Prefetch("bands", queryset=AgeBand.objects.order_by("min_age"))
     )
+    return versions
 
 
 @dataclass(frozen=True)
@@ -438,7 +436,7 @@ def check_disclosure(quote: Quote, disclosure: str | None) -> None:
     """The document a customer was given must be the one of the rate version that priced
     their quote; a product that requires it refuses acceptance without it (400s on
     `disclosure`)."""
-    document = quote.rate_version.document_id
+    document = document_id(quote.product.code, quote.rate_version.number)  # both read
     if disclosure is None:
         if quote.product.disclosure_required:
             raise ValidationError(

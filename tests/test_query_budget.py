@@ -102,8 +102,8 @@ WRITES = [
     # the customer with its partner, the product, its rate version in force, its bands, the
     # commission rate; quote and history
     ("post", "/api/v1/quotes/", lambda ids: {"customer": ids["customer"], "type": TYPE}, 7, 1),
-    # the customer with its partner, the versions in force with their products, their bands,
-    # the commission rates; each
+    # the customer with its partner, the active products' rate versions with their products,
+    # the bands of those in force, the commission rates; each
     # product's quote and history (three here); their events at once
     ("post", "/api/v1/offers/", lambda ids: {"customer": ids["customer"]}, 10, 1),
     # the quote as its partner sees it, locked; state and history

@@ -236,3 +236,18 @@ def test_staff_read_the_versions_and_a_products_page_lists_them(admin_client):
     assert listed.status_code == page.status_code == version.status_code == 200
     assert "20.00 AED" in listed.content.decode()
     assert "Save as new" in version.content.decode()
+
+
+def test_the_bands_of_a_version_that_priced_quotes_cannot_change_either(admin_client, customer):
+    quote_for(customer, "personal-accident")
+    current = Product.objects.get(code="personal-accident").current_version
+    bands = [(b.min_age, b.max_age, b.rate_per_mille) for b in current.bands.all()]
+    form = version_form(current, bands=[(18, 75, "9.99")]) | {
+        "bands-INITIAL_FORMS": 0,
+    }
+
+    response = admin_client.post(f"/admin/quotes/rateversion/{current.pk}/change/", form)
+
+    assert response.status_code == 200
+    assert "has priced quotes" in response.content.decode()
+    assert [(b.min_age, b.max_age, b.rate_per_mille) for b in current.bands.all()] == bands
